@@ -1,0 +1,35 @@
+"""PyTorch's learning-rate schedulers for Apple's MLX.
+
+``mlx_lr_scheduler.<TorchName>(optimizer, ...)`` reproduces
+``torch.optim.lr_scheduler.<TorchName>`` (torch 2.13) on an MLX optimizer: the
+same names, signatures, defaults, step semantics and ``state_dict`` keys, and
+the same learning rates bit for bit.
+"""
+
+from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
+from mlx_lr_scheduler.constant_lr import ConstantLR
+from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
+from mlx_lr_scheduler.exponential_lr import ExponentialLR
+from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
+from mlx_lr_scheduler.linear_lr import LinearLR
+from mlx_lr_scheduler.multi_step_lr import MultiStepLR
+from mlx_lr_scheduler.polynomial_lr import PolynomialLR
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.step_lr import StepLR
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
+    "PolynomialLR",
+    "SequentialLR",
+    "StepLR",
+]

@@ -1,0 +1,242 @@
+"""Composition: ``SequentialLR`` (one schedule after another) and ``ChainedScheduler``
+(several schedules multiplied together)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Any
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import check_int
+
+__all__ = ["ChainedScheduler", "SequentialLR"]
+
+
+def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRScheduler]:
+    if isinstance(schedulers, LRScheduler) or not isinstance(schedulers, Sequence):
+        raise TypeError(f"schedulers must be a list of schedulers, but got {schedulers!r}")
+    if len(schedulers) < 1:
+        raise ValueError(f"{owner} expects at least one scheduler, but got an empty list")
+    for i, scheduler in enumerate(schedulers):
+        if not isinstance(scheduler, LRScheduler):
+            raise TypeError(
+                f"{owner} expects mlx_lr_scheduler schedulers, but schedulers[{i}] is a "
+                f"{type(scheduler).__name__}"
+            )
+        if scheduler._steps_on_metric:
+            raise ValueError(
+                f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires "
+                "additional kwargs to be specified when calling `step`, but got one at index "
+                f"{i} in the given schedulers sequence."
+            )
+        if scheduler.optimizer is not optimizer:
+            raise ValueError(
+                f"{owner} expects all schedulers to belong to the same optimizer, but "
+                f"schedulers[{i}] ({type(scheduler).__name__}) is bound to another optimizer"
+            )
+    return list(schedulers)
+
+
+def _dump_children(children: list[LRScheduler]) -> list[dict[str, Any]]:
+    return [child.state_dict() for child in children]
+
+
+class _Composite(LRScheduler):
+    """Shared state handling: a composite's state nests its children's."""
+
+    _schedulers: list[LRScheduler]
+
+    def _check_state(self, state_dict: Any) -> dict[str, Any]:
+        owner = type(self).__name__
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{owner} state_dict must be a dict, but got {type(state_dict).__name__}")
+        children = state_dict.get("_schedulers")
+        if not isinstance(children, (list, tuple)) or len(children) != len(self._schedulers):
+            raise ValueError(
+                f"{owner} state_dict['_schedulers'] must be a list of {len(self._schedulers)} "
+                f"scheduler states, but got {children!r}"
+            )
+        own = {k: v for k, v in state_dict.items() if k != "_schedulers"}
+        checked = super()._check_state(own)
+        checked["_schedulers"] = [
+            child._check_state(child_state)
+            for child, child_state in zip(self._schedulers, children)
+        ]
+        return checked
+
+    def _apply_state(self, checked: dict[str, Any]) -> None:
+        for child, child_state in zip(self._schedulers, checked.pop("_schedulers")):
+            child._apply_state(child_state)
+        for key, value in checked.items():
+            setattr(self, key, value)
+        # The children restored their own last LRs; the composite's is the one in force.
+        for group, lr in zip(self.param_groups, self._last_lr):
+            group.set_lr(lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["_schedulers"] = _dump_children(self._schedulers)
+        return state
+
+
+def _undo_initial_steps(scheduler: LRScheduler) -> None:
+    """Take back the initial step of every leaf scheduler (composites have no epoch of their own)."""
+    children = getattr(scheduler, "_schedulers", None)
+    if children is not None:
+        for child in children:
+            _undo_initial_steps(child)
+    elif hasattr(scheduler, "last_epoch"):
+        scheduler.last_epoch -= 1
+
+
+class SequentialLR(_Composite):
+    r"""Run ``schedulers`` one after another, switching at each of ``milestones``.
+
+    .. math:: \eta_t = S_i(t - m_{i}) \quad\text{for } m_i \le t < m_{i+1},\ m_0 = 0
+
+    Each scheduler after the first starts from its own epoch 0 at its
+    milestone, from the group's initial learning rate (torch's semantics: the
+    next scheduler restarts its closed form at 0).
+
+    Args:
+        optimizer: the optimizer every scheduler is bound to.
+        schedulers: the schedulers, at least one. Only the first may itself be a
+            composite (torch 2.13 fails with ``NotImplementedError`` at the
+            milestone of a later one), and none may be ``ReduceLROnPlateau``.
+        milestones: ``len(schedulers) - 1`` strictly increasing epochs ``>= 1``.
+        last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
+
+    Example (linear warmup for 2 epochs, then cosine over 4):
+        >>> import mlx.optimizers as optim
+        >>> from mlx_lr_scheduler import CosineAnnealingLR, LinearLR
+        >>> opt = optim.SGD(learning_rate=1.0)
+        >>> warmup = LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> cosine = CosineAnnealingLR(opt, T_max=4)
+        >>> scheduler = SequentialLR(opt, [warmup, cosine], milestones=[2])
+        >>> lrs = []
+        >>> for epoch in range(7):
+        ...     lrs.append(round(scheduler.get_last_lr()[0], 6))
+        ...     scheduler.step()
+        >>> lrs
+        [0.5, 0.75, 1.0, 0.853553, 0.5, 0.146447, 0.0]
+    """
+
+    _state_schema = {
+        "_milestones": st.Field(
+            lambda key, value, _n: _check_milestones(key, value, None), list
+        ),
+        "last_epoch": st.integer(minimum=0),
+        "_last_lr": st.float_list(),
+    }
+
+    def __init__(
+        self,
+        optimizer: Any,
+        schedulers: Sequence[LRScheduler],
+        milestones: Sequence[int],
+        last_epoch: int = -1,
+    ) -> None:
+        owner = type(self).__name__
+        groups = self._bind(optimizer)
+        children = _check_children(owner, optimizer, schedulers)
+        for i, child in enumerate(children[1:], start=1):
+            if isinstance(child, _Composite):
+                raise ValueError(
+                    f"{owner}: schedulers[{i}] is a {type(child).__name__}; only the first "
+                    "scheduler may be a composite (a later one cannot restart at its milestone)"
+                )
+        checked_milestones = _check_milestones("milestones", milestones, len(children) - 1)
+        last_epoch = check_int("last_epoch", last_epoch, minimum=-1)
+        for i, group in enumerate(groups):
+            if "initial_lr" not in group:
+                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}]")
+        self._schedulers = children
+        self._milestones = checked_milestones
+        self.last_epoch = last_epoch + 1
+        # Start over from the initial LRs, as if only the active scheduler had been built.
+        for group in groups:
+            group.set_lr(group["initial_lr"])
+        _undo_initial_steps(self)
+        active = children[bisect_right(checked_milestones, 0)]
+        active._initial_step()
+        self._last_lr = active.get_last_lr()
+
+    def step(self) -> None:  # type: ignore[override]
+        """Advance one epoch: step the active scheduler, or restart the next at its milestone."""
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        active = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            active._update_lr(0)
+        else:
+            active.step()
+        self._last_lr = active.get_last_lr()
+
+    def __repr__(self) -> str:
+        return f"SequentialLR({self._schedulers!r}, milestones={self._milestones})"
+
+
+def _check_milestones(name: str, milestones: Any, expected: int | None) -> list[int]:
+    if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
+        raise TypeError(f"{name} must be a list of integers, but got {milestones!r}")
+    if expected is not None and len(milestones) != expected:
+        raise ValueError(
+            f"{name} must have one entry fewer than schedulers ({expected}), "
+            f"but got {len(milestones)}: {list(milestones)!r}"
+        )
+    values = [check_int(f"{name}[{i}]", m, minimum=1) for i, m in enumerate(milestones)]
+    if any(b <= a for a, b in zip(values, values[1:])):
+        raise ValueError(f"{name} must be strictly increasing, but got {values!r}")
+    return values
+
+
+class ChainedScheduler(_Composite):
+    r"""Step several schedulers together, so their effects multiply.
+
+    Each ``step()`` steps every scheduler in order; the chainable formulas
+    continue from the LR the previous one set, so e.g. a ``ConstantLR`` warmup
+    and an ``ExponentialLR`` decay combine into
+    :math:`\eta_t = \eta_0 \gamma^t f_{[t < T]}`.
+
+    Args:
+        schedulers: the schedulers, at least one, all bound to one optimizer;
+            none may be ``ReduceLROnPlateau``.
+        optimizer: that optimizer. Default: the first scheduler's.
+
+    Example:
+        >>> import mlx.optimizers as optim
+        >>> from mlx_lr_scheduler import ConstantLR, ExponentialLR
+        >>> opt = optim.SGD(learning_rate=1.0)
+        >>> scheduler = ChainedScheduler(
+        ...     [ConstantLR(opt, factor=0.5, total_iters=2), ExponentialLR(opt, gamma=0.5)]
+        ... )
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     scheduler.step()
+        >>> lrs
+        [0.5, 0.25, 0.25, 0.125]
+    """
+
+    _state_schema = {"_last_lr": st.float_list()}
+
+    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Any = None) -> None:
+        owner = type(self).__name__
+        if isinstance(schedulers, Sequence) and len(schedulers) == 0:
+            raise ValueError(f"{owner} expects at least one scheduler, but got an empty list")
+        if optimizer is None and isinstance(schedulers, Sequence):
+            optimizer = getattr(schedulers[0], "optimizer", None)
+        groups = self._bind(optimizer)
+        self._schedulers = _check_children(owner, optimizer, schedulers)
+        self._last_lr = [group["lr"] for group in groups]
+
+    def step(self) -> None:  # type: ignore[override]
+        """Step every scheduler, in order."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = [group["lr"] for group in self.param_groups]
+
+    def __repr__(self) -> str:
+        return f"ChainedScheduler({self._schedulers!r})"

@@ -1,0 +1,64 @@
+"""``ConstantLR``: a constant factor for the first ``total_iters`` epochs (a warmup)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import check_int, check_real
+
+__all__ = ["ConstantLR"]
+
+
+class ConstantLR(LRScheduler):
+    r"""Scale each group's learning rate by ``factor`` until epoch ``total_iters``.
+
+    .. math:: \eta_t = \eta_0 \cdot \begin{cases} f & t < T \\ 1 & t \ge T \end{cases}
+
+    with :math:`f` = ``factor`` and :math:`T` = ``total_iters``.
+
+    Args:
+        optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
+        factor: the factor, in ``(0, 1]``. ``1`` leaves the LR unchanged.
+            Default: ``1/3``. (torch accepts ``0`` and then divides by zero at
+            ``total_iters``.)
+        total_iters: number of epochs scaled, an integer ``>= 1``. Default: ``5``.
+        last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
+
+    Example:
+        >>> import mlx.optimizers as optim
+        >>> scheduler = ConstantLR(optim.SGD(learning_rate=0.1), factor=0.5, total_iters=2)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     scheduler.step()
+        >>> lrs
+        [0.05, 0.05, 0.1, 0.1]
+    """
+
+    _state_schema = {
+        "factor": st.real(low=0.0, low_open=True, high=1.0),
+        "total_iters": st.integer(minimum=1),
+        **LRScheduler._state_schema,
+    }
+
+    def __init__(
+        self, optimizer: Any, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
+    ) -> None:
+        self.factor = check_real("factor", factor, low=0.0, low_open=True, high=1.0)
+        self.total_iters = check_int("total_iters", total_iters, minimum=1)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        self._warn_if_outside_step()
+        epoch = self.last_epoch
+        if epoch == 0:
+            return [group["lr"] * self.factor for group in self.param_groups]
+        if epoch != self.total_iters:
+            return [group["lr"] for group in self.param_groups]
+        return [group["lr"] * (1.0 / self.factor) for group in self.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        scale = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [base_lr * scale for base_lr in self.base_lrs]

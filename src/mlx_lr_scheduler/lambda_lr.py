@@ -1,0 +1,133 @@
+"""``LambdaLR`` and ``MultiplicativeLR``: learning rates from user functions of the epoch."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import check_callable
+
+__all__ = ["LambdaLR", "MultiplicativeLR"]
+
+LrLambda = Callable[[int], float]
+
+
+def _per_group_lambdas(lr_lambda: Any, n_groups: int) -> list[LrLambda]:
+    if isinstance(lr_lambda, (list, tuple)):
+        if len(lr_lambda) != n_groups:
+            raise ValueError(
+                f"lr_lambda must have one function per parameter group ({n_groups}), "
+                f"but got {len(lr_lambda)}"
+            )
+        return [check_callable(f"lr_lambda[{i}]", fn) for i, fn in enumerate(lr_lambda)]
+    return [check_callable("lr_lambda", lr_lambda)] * n_groups
+
+
+def _dump_lambdas(lambdas: list[LrLambda]) -> list[dict[str, Any] | None]:
+    # torch's rule: plain functions are not saved; a callable object's __dict__ is.
+    return [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__) for fn in lambdas]
+
+
+def _load_lambdas(key: str, value: Any, n_groups: int) -> list[dict[str, Any] | None]:
+    if not isinstance(value, (list, tuple)) or len(value) != n_groups:
+        raise ValueError(f"{key} must be a list of {n_groups} entries (None or a dict), got {value!r}")
+    for i, entry in enumerate(value):
+        if entry is not None and not isinstance(entry, dict):
+            raise TypeError(f"{key}[{i}] must be None or a dict, but got {type(entry).__name__}")
+    return list(value)
+
+
+class _LambdaScheduler(LRScheduler):
+    _state_schema = {**LRScheduler._state_schema, "lr_lambdas": st.Field(_load_lambdas, _dump_lambdas)}
+
+    def __init__(
+        self, optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1
+    ) -> None:
+        groups = self._bind(optimizer)
+        self.lr_lambdas = _per_group_lambdas(lr_lambda, len(groups))
+        super().__init__(optimizer, last_epoch)
+
+    def _check_state(self, state_dict: Any) -> dict[str, Any]:
+        checked = super()._check_state(state_dict)
+        for i, (fn, saved) in enumerate(zip(self.lr_lambdas, checked["lr_lambdas"])):
+            if saved is not None and isinstance(fn, types.FunctionType):
+                raise ValueError(
+                    f"lr_lambdas[{i}] holds a callable object's state, but this scheduler's "
+                    "function is a plain function"
+                )
+        return checked
+
+    def _apply_state(self, checked: dict[str, Any]) -> None:
+        saved = checked.pop("lr_lambdas")
+        super()._apply_state(checked)
+        for fn, attributes in zip(self.lr_lambdas, saved):
+            if attributes is not None:
+                fn.__dict__.update(attributes)
+
+
+class LambdaLR(_LambdaScheduler):
+    r"""Set each group's learning rate to its initial value times a function of the epoch.
+
+    .. math:: \eta_t = \eta_0 \cdot \lambda(t)
+
+    where :math:`\eta_0` is the group's initial learning rate and
+    :math:`\lambda` is ``lr_lambda``.
+
+    Args:
+        optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
+        lr_lambda: a function of the epoch (an ``int``) returning a factor, or a
+            list with one such function per parameter group. Its result must
+            make a finite, non-negative learning rate, or ``step()`` raises.
+        last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
+
+    ``state_dict()`` saves a callable object's ``__dict__`` and nothing for a
+    plain function or lambda (torch's rule).
+
+    Example:
+        >>> import mlx.optimizers as optim
+        >>> scheduler = LambdaLR(optim.SGD(learning_rate=0.5), lambda epoch: 0.5**epoch)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     scheduler.step()
+        >>> lrs
+        [0.5, 0.25, 0.125, 0.0625]
+    """
+
+    def get_lr(self) -> list[float]:
+        self._warn_if_outside_step()
+        epoch = self.last_epoch
+        return [base_lr * fn(epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    r"""Multiply each group's learning rate by a function of the epoch at every step.
+
+    .. math:: \eta_t = \eta_{t-1} \cdot \lambda(t), \qquad \eta_0 = \text{initial lr}
+
+    Args:
+        optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
+        lr_lambda: a function of the epoch returning the factor applied at that
+            epoch, or one such function per parameter group.
+        last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
+
+    Example:
+        >>> import mlx.optimizers as optim
+        >>> scheduler = MultiplicativeLR(optim.SGD(learning_rate=1.0), lambda epoch: 0.5)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     scheduler.step()
+        >>> lrs
+        [1.0, 0.5, 0.25, 0.125]
+    """
+
+    def get_lr(self) -> list[float]:
+        self._warn_if_outside_step()
+        if self._is_initial:
+            return [group["lr"] for group in self.param_groups]
+        epoch = self.last_epoch
+        return [group["lr"] * fn(epoch) for fn, group in zip(self.lr_lambdas, self.param_groups)]

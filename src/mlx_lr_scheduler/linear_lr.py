@@ -1,0 +1,76 @@
+"""``LinearLR``: a linear ramp of the factor over ``total_iters`` epochs (a warmup)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import check_int, check_real
+
+__all__ = ["LinearLR"]
+
+
+class LinearLR(LRScheduler):
+    r"""Ramp each group's learning rate factor linearly from ``start_factor`` to ``end_factor``.
+
+    .. math:: \eta_t = \eta_0 \left(f_s + (f_e - f_s)\,\frac{\min(t, T)}{T}\right)
+
+    with :math:`f_s` = ``start_factor``, :math:`f_e` = ``end_factor`` and
+    :math:`T` = ``total_iters``; constant at :math:`\eta_0 f_e` after :math:`T`.
+
+    Args:
+        optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
+        start_factor: factor at epoch 0, in ``(0, 1]``. Default: ``1/3``.
+        end_factor: factor from epoch ``total_iters`` on, in ``[0, 1]``. Default: ``1.0``.
+        total_iters: length of the ramp, an integer ``>= 1``. Default: ``5``.
+        last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
+
+    Example:
+        >>> import mlx.optimizers as optim
+        >>> scheduler = LinearLR(optim.SGD(learning_rate=1.0), start_factor=0.25, total_iters=3)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(round(scheduler.get_last_lr()[0], 12))
+        ...     scheduler.step()
+        >>> lrs
+        [0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+
+    _state_schema = {
+        "start_factor": st.real(low=0.0, low_open=True, high=1.0),
+        "end_factor": st.real(low=0.0, high=1.0),
+        "total_iters": st.integer(minimum=1),
+        **LRScheduler._state_schema,
+    }
+
+    def __init__(
+        self,
+        optimizer: Any,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        self.start_factor = check_real("start_factor", start_factor, low=0.0, low_open=True, high=1.0)
+        self.end_factor = check_real("end_factor", end_factor, low=0.0, high=1.0)
+        self.total_iters = check_int("total_iters", total_iters, minimum=1)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        self._warn_if_outside_step()
+        epoch = self.last_epoch
+        if epoch == 0:
+            return [group["lr"] * self.start_factor for group in self.param_groups]
+        if self._is_initial or epoch > self.total_iters:
+            return [group["lr"] for group in self.param_groups]
+        # Ratio of consecutive factors: f(t) / f(t-1) written so that the chain
+        # of products reproduces torch's rounding exactly.
+        delta = self.end_factor - self.start_factor
+        ratio = 1.0 + delta / (self.total_iters * self.start_factor + (epoch - 1) * delta)
+        return [group["lr"] * ratio for group in self.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        delta = self.end_factor - self.start_factor
+        scale = self.start_factor + delta * min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base_lr * scale for base_lr in self.base_lrs]

@@ -1,0 +1,92 @@
+"""``MultiStepLR``: decay by ``gamma`` at each milestone epoch."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import check_int, check_real
+
+__all__ = ["MultiStepLR"]
+
+
+def _check_milestones(name: str, milestones: Any) -> list[int]:
+    """Milestones as a sorted list with repeats (a repeated epoch decays twice)."""
+    if isinstance(milestones, Mapping):  # torch's state_dict stores a Counter
+        items = [
+            (check_int(f"{name} key", int(k) if isinstance(k, str) else k, minimum=0), count)
+            for k, count in milestones.items()
+        ]
+        return sorted(m for m, count in items for _ in range(check_int(f"{name}[{m}]", count, minimum=1)))
+    if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
+        raise TypeError(f"{name} must be an iterable of integers, but got {milestones!r}")
+    return sorted(check_int(f"{name}[{i}]", m, minimum=0) for i, m in enumerate(milestones))
+
+
+class MultiStepLR(LRScheduler):
+    r"""Decay each group's learning rate by ``gamma`` at every milestone epoch.
+
+    .. math:: \eta_t = \eta_0 \cdot \gamma^{\#\{m \in M : m \le t\}}
+
+    with :math:`M` = ``milestones`` (a milestone listed twice decays twice) and
+    :math:`\gamma` = ``gamma``.
+
+    Args:
+        optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
+        milestones: epochs at which to decay, integers ``>= 0``, in any order.
+            An empty list keeps the LR constant.
+        gamma: multiplicative factor, ``>= 0``. Default: ``0.1``.
+        last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
+
+    ``state_dict()["milestones"]`` is a sorted list with repeats; torch's
+    ``Counter`` is accepted on load.
+
+    Example:
+        >>> import mlx.optimizers as optim
+        >>> scheduler = MultiStepLR(optim.SGD(learning_rate=1.0), milestones=[1, 3], gamma=0.1)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     scheduler.step()
+        >>> lrs
+        [1.0, 0.1, 0.1, 0.010000000000000002, 0.010000000000000002]
+    """
+
+    _state_schema = {
+        "milestones": st.Field(lambda key, value, _n: _check_milestones(key, value), list),
+        "gamma": st.real(low=0.0),
+        **LRScheduler._state_schema,
+    }
+
+    def __init__(
+        self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
+        self.milestones = _check_milestones("milestones", milestones)
+        self.gamma = check_real("gamma", gamma, low=0.0)
+        super().__init__(optimizer, last_epoch)
+
+    @property
+    def milestones(self) -> list[int]:
+        return self._milestones
+
+    @milestones.setter
+    def milestones(self, value: list[int]) -> None:
+        self._milestones = value
+        counts: dict[int, int] = {}
+        for m in value:
+            counts[m] = counts.get(m, 0) + 1
+        self._milestone_counts = counts
+
+    def get_lr(self) -> list[float]:
+        self._warn_if_outside_step()
+        count = self._milestone_counts.get(self.last_epoch)
+        if count is None:
+            return [group["lr"] for group in self.param_groups]
+        return [group["lr"] * self.gamma**count for group in self.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        factor = self.gamma ** bisect_right(self._milestones, self.last_epoch)
+        return [base_lr * factor for base_lr in self.base_lrs]

@@ -1,0 +1,170 @@
+"""The binding between torch's parameter groups and MLX optimizers.
+
+torch schedulers read and write ``group["lr"]`` for each of
+``optimizer.param_groups``. In MLX:
+
+* an :class:`mlx.optimizers.Optimizer` is **one** parameter group;
+* a :class:`mlx.optimizers.MultiOptimizer` is one group per sub-optimizer, in
+  order (nested ones are flattened). Its own ``learning_rate`` property reads
+  only the first sub-optimizer and its setter overwrites all, so we never use
+  it.
+
+Each group keeps its learning rate twice:
+
+* the **float64 value** the chainable formulas continue from (torch keeps a
+  Python float in ``group["lr"]``; rounding it to float32 between steps would
+  break bit-exact parity), stored with the other per-group entries
+  (``initial_lr``, ``max_lr``, ...) in a dict attached to the MLX optimizer, so
+  every scheduler bound to that optimizer shares it, as in torch;
+* the **float32 scalar** ``optimizer.state["learning_rate"]`` that the optimizer
+  (and a compiled train step that takes the optimizer state as input) reads.
+  We replace that entry in place, with the same dtype and shape, so a compiled
+  step sees each change without retracing.
+
+An LR set by hand (``optimizer.learning_rate = 0.05``) is noticed the next
+time a scheduler reads the group: the float32 value in the state no longer
+matches the one we wrote, so the group adopts it, as torch continues from a
+hand-set ``group["lr"]``. The float64 value adopted is the shortest decimal
+that rounds to that float32 (``0.05``, not ``0.05000000074505806``): the
+number the user typed.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+import mlx.core as mx
+import mlx.optimizers as optim
+
+__all__ = ["ParamGroup", "param_groups"]
+
+# Name of the attribute holding torch's per-group entries on an MLX optimizer.
+GROUP_ATTRIBUTE = "_lr_scheduler_param_group"
+# Private keys inside that dict: the float32 value last written to the state.
+_WRITTEN32 = "_lr_written_float32"
+
+
+def _round_to_float32(value: float) -> float:
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
+def float64_from_float32(value32: float) -> float:
+    """The shortest decimal (as a float64) that rounds to the float32 ``value32``."""
+    if not math.isfinite(value32) or value32 == 0.0:
+        return value32
+    for digits in range(6, 10):
+        candidate = float(f"{value32:.{digits}g}")
+        if _round_to_float32(candidate) == value32:
+            return candidate
+    return value32
+
+
+class ParamGroup(MutableMapping[str, Any]):
+    """torch's ``param_group`` dict for one MLX optimizer.
+
+    ``group["lr"]`` reads and writes the optimizer's learning rate as described
+    in the module docstring; every other key (``"initial_lr"``, ``"max_lr"``,
+    ...) is plain per-group data shared by the schedulers bound to the same
+    optimizer.
+    """
+
+    __slots__ = ("_entries", "optimizer")
+
+    def __init__(self, optimizer: optim.Optimizer) -> None:
+        self.optimizer = optimizer
+        entries = optimizer.__dict__.get(GROUP_ATTRIBUTE)
+        if entries is None:
+            entries = {}
+            setattr(optimizer, GROUP_ATTRIBUTE, entries)
+        self._entries: dict[str, Any] = entries
+
+    # -- the learning rate -------------------------------------------------
+    def get_lr(self) -> float:
+        """The group's float64 learning rate, adopting a value set by hand."""
+        entries = self._entries
+        current32 = self.optimizer.state["learning_rate"].item()
+        if current32 != entries.get(_WRITTEN32):
+            entries["lr"] = float64_from_float32(current32)
+            entries[_WRITTEN32] = current32
+        return entries["lr"]  # type: ignore[no-any-return]
+
+    def set_lr(self, value: float) -> None:
+        """Set the float64 value and write its float32 rounding to the optimizer state."""
+        array = mx.array(value, dtype=mx.float32)
+        self.optimizer.state["learning_rate"] = array
+        self._entries["lr"] = value
+        self._entries[_WRITTEN32] = array.item()
+
+    # -- mapping protocol ----------------------------------------------------
+    def __getitem__(self, key: str) -> Any:
+        if key == "lr":
+            return self.get_lr()
+        if key.startswith("_"):
+            raise KeyError(key)
+        return self._entries[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key == "lr":
+            self.set_lr(value)
+        else:
+            self._entries[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if key == "lr":
+            raise KeyError("the learning rate of a parameter group cannot be deleted")
+        del self._entries[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield "lr"
+        yield from (k for k in self._entries if k != "lr" and not k.startswith("_"))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"ParamGroup({type(self.optimizer).__name__}, {dict(self)!r})"
+
+
+def _leaf_optimizers(optimizer: optim.Optimizer) -> list[optim.Optimizer]:
+    if isinstance(optimizer, optim.MultiOptimizer):
+        return [leaf for sub in optimizer.optimizers for leaf in _leaf_optimizers(sub)]
+    return [optimizer]
+
+
+def param_groups(optimizer: Any) -> list[ParamGroup]:
+    """The parameter groups of an MLX optimizer, checked for use by a scheduler.
+
+    Raises:
+        TypeError: ``optimizer`` is not an ``mlx.optimizers.Optimizer``, or its
+            learning rate is already driven by a schedule function.
+        ValueError: an optimizer's current learning rate is negative or not finite.
+    """
+    if not isinstance(optimizer, optim.Optimizer):
+        raise TypeError(
+            f"optimizer must be an mlx.optimizers.Optimizer, but got {type(optimizer).__name__}"
+        )
+    leaves = _leaf_optimizers(optimizer)
+    for i, leaf in enumerate(leaves):
+        if "learning_rate" in getattr(leaf, "_schedulers", {}):
+            raise TypeError(
+                f"optimizer (parameter group {i}, {type(leaf).__name__}) already takes its "
+                "learning_rate from a schedule function; build it with a float learning rate "
+                "to drive it with a scheduler class, or use mlx_lr_scheduler.schedules instead"
+            )
+        if "learning_rate" not in leaf.state:
+            raise TypeError(
+                f"optimizer (parameter group {i}, {type(leaf).__name__}) has no learning_rate "
+                "in its state"
+            )
+    groups = [ParamGroup(leaf) for leaf in leaves]
+    for i, group in enumerate(groups):
+        lr = group.get_lr()
+        if not (math.isfinite(lr) and lr >= 0.0):
+            raise ValueError(
+                f"optimizer learning rate (parameter group {i}) must be finite and >= 0, "
+                f"but got {lr!r}"
+            )
+    return groups

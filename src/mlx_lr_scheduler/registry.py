@@ -1,0 +1,57 @@
+"""The registry of schedules: one entry per torch-named class.
+
+Tests iterate over :data:`SCHEDULES`, so adding a schedule means writing its
+module (class and schedule function together) and adding one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
+from mlx_lr_scheduler.constant_lr import ConstantLR
+from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
+from mlx_lr_scheduler.exponential_lr import ExponentialLR
+from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
+from mlx_lr_scheduler.linear_lr import LinearLR
+from mlx_lr_scheduler.multi_step_lr import MultiStepLR
+from mlx_lr_scheduler.polynomial_lr import PolynomialLR
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.step_lr import StepLR
+
+__all__ = ["SCHEDULES", "ScheduleEntry"]
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """A torch-named scheduler class and, where it has a closed form, its schedule function."""
+
+    scheduler: type[LRScheduler]
+    #: Factory in :mod:`mlx_lr_scheduler.schedules` returning ``schedule(step)``, or None.
+    function: Callable[..., Any] | None = None
+    #: True for composites (their arguments are other schedulers).
+    composite: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.scheduler.__name__
+
+
+SCHEDULES: dict[str, ScheduleEntry] = {
+    entry.name: entry
+    for entry in [
+        ScheduleEntry(LambdaLR),
+        ScheduleEntry(MultiplicativeLR),
+        ScheduleEntry(StepLR),
+        ScheduleEntry(MultiStepLR),
+        ScheduleEntry(ConstantLR),
+        ScheduleEntry(LinearLR),
+        ScheduleEntry(ExponentialLR),
+        ScheduleEntry(PolynomialLR),
+        ScheduleEntry(CosineAnnealingLR),
+        ScheduleEntry(SequentialLR, composite=True),
+        ScheduleEntry(ChainedScheduler, composite=True),
+    ]
+}

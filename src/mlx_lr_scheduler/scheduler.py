@@ -1,0 +1,227 @@
+"""``LRScheduler``: the base of every torch-named scheduler.
+
+The step convention, stated once: a scheduler is created at epoch 0 and sets
+each group's learning rate to f(0); every ``step()`` advances ``last_epoch``
+by one and sets f(last_epoch). The update made right after the k-th call to
+``step()`` therefore uses f(k), exactly as in torch.
+
+Subclasses implement torch's chainable ``get_lr()`` (it may read the current
+``group["lr"]`` of each of ``self.param_groups``) and, where a closed form
+exists, ``_get_closed_form_lr()`` used by ``step(epoch)``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.param_groups import ParamGroup, param_groups
+from mlx_lr_scheduler.validation import check_int
+
+__all__ = ["EPOCH_DEPRECATION_WARNING", "LRScheduler"]
+
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being "
+    "deprecated where possible. Please use `scheduler.step()` to step the "
+    "scheduler. During the deprecation, if epoch is different from None, the "
+    "closed form is used instead of the new chainable form, where available. "
+    "Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose."
+)
+
+_GET_LR_OUTSIDE_STEP = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+_STEP_BEFORE_OPTIMIZER = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.update()`. The "
+    "scheduler's first value is meant for the first update; stepping the "
+    "scheduler first skips it. Call `optimizer.update()` (or your train step) "
+    "before `lr_scheduler.step()`."
+)
+
+
+class LRScheduler:
+    """Base class of the schedulers: torch's ``LRScheduler`` on an MLX optimizer.
+
+    Args:
+        optimizer: an ``mlx.optimizers.Optimizer`` (one parameter group) or a
+            ``MultiOptimizer`` (one group per sub-optimizer).
+        last_epoch: index of the last epoch, ``-1`` for a fresh start. Any other
+            value resumes, and needs each group's ``initial_lr``, set by an
+            earlier scheduler on the same optimizer (as in torch).
+
+    Subclass it as in torch: implement ``get_lr()`` returning one float per
+    group, reading ``self.last_epoch``, ``self.base_lrs`` and
+    ``group["lr"] for group in self.param_groups``.
+
+    Example:
+        >>> import mlx.optimizers as optim
+        >>> class Halving(LRScheduler):
+        ...     def get_lr(self):
+        ...         return [base / 2**self.last_epoch for base in self.base_lrs]
+        >>> scheduler = Halving(optim.SGD(learning_rate=1.0))
+        >>> scheduler.step(); scheduler.step()
+        >>> scheduler.get_last_lr()
+        [0.25]
+    """
+
+    #: The fields of ``state_dict()``, by torch's key names.
+    _state_schema: ClassVar[dict[str, st.Field]] = {
+        "base_lrs": st.float_list(),
+        "last_epoch": st.integer(minimum=-1),
+        "_step_count": st.integer(minimum=0),
+        "_last_lr": st.float_list(),
+    }
+
+    optimizer: Any
+    param_groups: list[ParamGroup]
+    base_lrs: list[float]
+    last_epoch: int
+    _step_count: int
+    _last_lr: list[float]
+    _is_initial: bool = False
+    _in_step: bool = False
+    #: True for schedulers whose ``step()`` needs a metric (``ReduceLROnPlateau``);
+    #: composites refuse them, as torch does.
+    _steps_on_metric: ClassVar[bool] = False
+
+    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
+        groups = self._bind(optimizer)
+        last_epoch = check_int("last_epoch", last_epoch, minimum=-1)
+        if last_epoch == -1:
+            for group in groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
+                        f"resuming a scheduler with last_epoch={last_epoch}: create the "
+                        "scheduler with last_epoch=-1 and load its state_dict() instead"
+                    )
+        self.base_lrs = [group["initial_lr"] for group in groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _bind(self, optimizer: Any) -> list[ParamGroup]:
+        """Attach the optimizer's parameter groups (once; subclasses may bind early)."""
+        if getattr(self, "optimizer", None) is not optimizer or not hasattr(self, "param_groups"):
+            self.param_groups = param_groups(optimizer)
+            self.optimizer = optimizer
+        return self.param_groups
+
+    def _initial_step(self) -> None:
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    # -- stepping ------------------------------------------------------------
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch (or jump to ``epoch``, deprecated) and set the new LRs."""
+        if epoch is not None:
+            epoch = self._check_epoch(epoch)
+        if self._step_count == 1:
+            self._warn_if_optimizer_not_updated()
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._step_count += 1
+        try:
+            self._update_lr(epoch)
+        except BaseException:
+            self._step_count -= 1
+            raise
+
+    def _check_epoch(self, epoch: Any) -> Any:
+        return check_int("epoch", epoch, minimum=0)
+
+    def _warn_if_optimizer_not_updated(self) -> None:
+        if self.param_groups[0].optimizer.state["step"].item() == 0:
+            warnings.warn(_STEP_BEFORE_OPTIMIZER, UserWarning, stacklevel=3)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        previous_epoch = self.last_epoch
+        self._in_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed_form = getattr(self, "_get_closed_form_lr", None)
+                values = closed_form() if closed_form is not None else self.get_lr()
+            self._set_lrs(values)
+        except BaseException:
+            self.last_epoch = previous_epoch
+            raise
+        finally:
+            self._in_step = False
+
+    def _set_lrs(self, values: Any) -> None:
+        """Check every value, then write them all (never a half-applied step)."""
+        lrs = [float(v) for v in values]
+        groups = self.param_groups
+        if len(lrs) != len(groups):
+            raise ValueError(
+                f"{type(self).__name__}.get_lr() returned {len(lrs)} values for "
+                f"{len(groups)} parameter groups"
+            )
+        for i, lr in enumerate(lrs):
+            if not 0.0 <= lr < math.inf:
+                raise ValueError(
+                    f"{type(self).__name__} computed learning rate {lr!r} for parameter "
+                    f"group {i} at epoch {self.last_epoch}; learning rates must be finite "
+                    "and >= 0"
+                )
+        for group, lr in zip(groups, lrs):
+            group.set_lr(lr)
+        self._last_lr = lrs
+
+    def get_lr(self) -> list[float]:
+        """Compute each group's learning rate at ``last_epoch`` (torch's chainable form)."""
+        raise NotImplementedError
+
+    def _warn_if_outside_step(self) -> None:
+        if not self._in_step:
+            warnings.warn(_GET_LR_OUTSIDE_STEP, UserWarning, stacklevel=3)
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates set by the last ``step()``, one Python float per group."""
+        return list(self._last_lr)
+
+    # -- state -----------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state as plain JSON-serialisable data (torch's key names)."""
+        state: dict[str, Any] = {st.CLASS_KEY: type(self).__name__}
+        for key, entry in self._state_schema.items():
+            state[key] = entry.dump(getattr(self, key))
+        return state
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Load a ``state_dict()`` (ours or torch 2.13's) after checking all of it.
+
+        Also restores each group's learning rate (the last one the scheduler
+        set) and ``initial_lr``, which torch keeps in the optimizer's state.
+        """
+        self._apply_state(self._check_state(state_dict))
+
+    def _check_state(self, state_dict: Any) -> dict[str, Any]:
+        return st.check_state_dict(
+            type(self).__name__, state_dict, self._state_schema, len(self.param_groups)
+        )
+
+    def _apply_state(self, checked: dict[str, Any]) -> None:
+        for key, value in checked.items():
+            setattr(self, key, value)
+        self._restore_groups()
+
+    def _restore_groups(self) -> None:
+        for group, base_lr, lr in zip(self.param_groups, self.base_lrs, self._last_lr):
+            group["initial_lr"] = base_lr
+            group.set_lr(lr)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={self._last_lr})"

@@ -1,0 +1,131 @@
+"""Named, checked scheduler state.
+
+Every scheduler declares the fields of its ``state_dict()`` once, as a mapping
+from torch's key name to a :class:`Field`. The same declaration drives
+``state_dict()`` (plain JSON-serialisable data) and ``load_state_dict()``
+(every value checked before anything changes). Keys follow torch 2.13's
+``state_dict()`` so a torch scheduler's state can be loaded as it is.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlx_lr_scheduler.validation import check_choice, check_int, check_real
+
+__all__ = [
+    "CLASS_KEY",
+    "TORCH_ONLY_KEYS",
+    "Field",
+    "boolean",
+    "check_state_dict",
+    "choice",
+    "float_list",
+    "integer",
+    "optional",
+    "real",
+]
+
+#: Key naming the scheduler class in our state dicts (absent from torch's; optional on load).
+CLASS_KEY = "scheduler"
+#: torch writes these private flags into its state dicts; they carry no state, so we skip them.
+TORCH_ONLY_KEYS = frozenset({"_is_initial", "_get_lr_called_within_step", "_scale_fn_ref"})
+
+
+def _plain_copy(value: Any) -> Any:
+    return copy.deepcopy(value)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One entry of a state dict.
+
+    ``load(key, value, n_groups)`` checks a loaded value and returns it in the
+    form the scheduler stores; ``dump(value)`` turns the stored value back
+    into plain data.
+    """
+
+    load: Callable[[str, Any, int], Any]
+    dump: Callable[[Any], Any] = field(default=_plain_copy)
+
+
+def integer(minimum: int | None = None) -> Field:
+    return Field(lambda key, value, _n: check_int(key, value, minimum=minimum))
+
+
+def real(**bounds: Any) -> Field:
+    return Field(lambda key, value, _n: check_real(key, value, **bounds))
+
+
+def boolean() -> Field:
+    def load(key: str, value: Any, _n: int) -> bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"{key} must be a bool, but got {value!r} ({type(value).__name__})")
+        return value
+
+    return Field(load)
+
+
+def choice(*options: str) -> Field:
+    return Field(lambda key, value, _n: check_choice(key, value, options))
+
+
+def optional(inner: Field) -> Field:
+    return Field(
+        lambda key, value, n: None if value is None else inner.load(key, value, n),
+        lambda value: None if value is None else inner.dump(value),
+    )
+
+
+def float_list(*, per_group: bool = True, nonnegative: bool = True) -> Field:
+    """A list of finite floats, one per parameter group when ``per_group``."""
+
+    def load(key: str, value: Any, n_groups: int) -> list[float]:
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{key} must be a list of numbers, but got {type(value).__name__}")
+        if per_group and len(value) != n_groups:
+            raise ValueError(
+                f"{key} must have one value per parameter group ({n_groups}), "
+                f"but got {len(value)}"
+            )
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, bool) or not isinstance(item, numbers.Real):
+                raise TypeError(f"{key}[{i}] must be a number, but got {item!r}")
+            number = float(item)
+            if not math.isfinite(number) or (nonnegative and number < 0):
+                constraint = "finite and >= 0" if nonnegative else "finite"
+                raise ValueError(f"{key}[{i}] must be {constraint}, but got {number!r}")
+            out.append(number)
+        return out
+
+    return Field(load, list)
+
+
+def check_state_dict(
+    owner: str, state: Any, schema: Mapping[str, Field], n_groups: int
+) -> dict[str, Any]:
+    """Check ``state`` against ``schema`` and return the converted values.
+
+    Raises ``TypeError``/``ValueError`` naming the offending key; never
+    changes anything, so a caller can apply the result all at once.
+    """
+    if not isinstance(state, Mapping):
+        raise TypeError(f"{owner} state_dict must be a mapping, but got {type(state).__name__}")
+    tag = state.get(CLASS_KEY)
+    if tag is not None and tag != owner:
+        raise ValueError(f"state_dict belongs to a {tag}, not a {owner}")
+    unknown = sorted(set(state) - set(schema) - TORCH_ONLY_KEYS - {CLASS_KEY})
+    if unknown:
+        raise ValueError(
+            f"{owner} state_dict has unexpected keys {unknown}: is it another scheduler's state?"
+        )
+    missing = sorted(set(schema) - set(state))
+    if missing:
+        raise ValueError(f"{owner} state_dict is missing keys {missing}")
+    return {key: entry.load(key, state[key], n_groups) for key, entry in schema.items()}

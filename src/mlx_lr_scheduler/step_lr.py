@@ -1,0 +1,61 @@
+"""``StepLR``: decay by ``gamma`` every ``step_size`` epochs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import check_int, check_real
+
+__all__ = ["StepLR"]
+
+
+class StepLR(LRScheduler):
+    r"""Decay each group's learning rate by ``gamma`` every ``step_size`` epochs.
+
+    .. math:: \eta_t = \eta_0 \cdot \gamma^{\lfloor t / s \rfloor}
+
+    with :math:`s` = ``step_size`` and :math:`\gamma` = ``gamma``.
+
+    Args:
+        optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
+        step_size: period of the decay, an integer ``>= 1``.
+        gamma: multiplicative factor, ``>= 0``. ``0`` drops the LR to 0 at the
+            first decay; ``> 1`` grows it. Default: ``0.1``.
+        last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
+
+    Example:
+        >>> import mlx.optimizers as optim
+        >>> scheduler = StepLR(optim.SGD(learning_rate=0.1), step_size=2, gamma=0.5)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     scheduler.step()
+        >>> lrs
+        [0.1, 0.1, 0.05, 0.05, 0.025]
+    """
+
+    _state_schema = {
+        "step_size": st.integer(minimum=1),
+        "gamma": st.real(low=0.0),
+        **LRScheduler._state_schema,
+    }
+
+    def __init__(
+        self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
+        self.step_size = check_int("step_size", step_size, minimum=1)
+        self.gamma = check_real("gamma", gamma, low=0.0)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        self._warn_if_outside_step()
+        epoch = self.last_epoch
+        if epoch == 0 or epoch % self.step_size != 0:
+            return [group["lr"] for group in self.param_groups]
+        return [group["lr"] * self.gamma for group in self.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        factor = self.gamma ** (self.last_epoch // self.step_size)
+        return [base_lr * factor for base_lr in self.base_lrs]

@@ -28,8 +28,10 @@ def main() -> None:
         return nn.losses.mse_loss(model(x), y)
 
     loss_and_grad = nn.value_and_grad(model, loss_fn)
-    print("SequentialLR([LinearLR(start_factor=0.1, total_iters=3), "
-          "CosineAnnealingLR(T_max=9, eta_min=0.001)], milestones=[3]) on SGD(lr=0.1)")
+    print(
+        "SequentialLR([LinearLR(start_factor=0.1, total_iters=3), "
+        "CosineAnnealingLR(T_max=9, eta_min=0.001)], milestones=[3]) on SGD(lr=0.1)"
+    )
     print(f"{'epoch':>5}  {'lr':>10}  {'loss':>10}")
     for epoch in range(12):
         lr = scheduler.get_last_lr()[0]

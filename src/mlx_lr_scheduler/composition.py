@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
@@ -51,7 +52,9 @@ class _Composite(LRScheduler):
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         owner = type(self).__name__
         if not isinstance(state_dict, dict):
-            raise TypeError(f"{owner} state_dict must be a dict, but got {type(state_dict).__name__}")
+            raise TypeError(
+                f"{owner} state_dict must be a dict, but got {type(state_dict).__name__}"
+            )
         children = state_dict.get("_schedulers")
         if not isinstance(children, (list, tuple)) or len(children) != len(self._schedulers):
             raise ValueError(
@@ -82,7 +85,7 @@ class _Composite(LRScheduler):
 
 
 def _undo_initial_steps(scheduler: LRScheduler) -> None:
-    """Take back the initial step of every leaf scheduler (composites have no epoch of their own)."""
+    """Take back the initial step of every leaf scheduler (composites have no epoch)."""
     children = getattr(scheduler, "_schedulers", None)
     if children is not None:
         for child in children:
@@ -124,9 +127,7 @@ class SequentialLR(_Composite):
     """
 
     _state_schema = {
-        "_milestones": st.Field(
-            lambda key, value, _n: _check_milestones(key, value, None), list
-        ),
+        "_milestones": st.Field(lambda key, value, _n: _check_milestones(key, value, None), list),
         "last_epoch": st.integer(minimum=0),
         "_last_lr": st.float_list(),
     }
@@ -187,7 +188,7 @@ def _check_milestones(name: str, milestones: Any, expected: int | None) -> list[
             f"but got {len(milestones)}: {list(milestones)!r}"
         )
     values = [check_int(f"{name}[{i}]", m, minimum=1) for i, m in enumerate(milestones)]
-    if any(b <= a for a, b in zip(values, values[1:])):
+    if any(b <= a for a, b in itertools.pairwise(values)):
         raise ValueError(f"{name} must be strictly increasing, but got {values!r}")
     return values
 
@@ -228,15 +229,15 @@ class ChainedScheduler(_Composite):
             raise ValueError(f"{owner} expects at least one scheduler, but got an empty list")
         if optimizer is None and isinstance(schedulers, Sequence):
             optimizer = getattr(schedulers[0], "optimizer", None)
-        groups = self._bind(optimizer)
+        self._bind(optimizer)
         self._schedulers = _check_children(owner, optimizer, schedulers)
-        self._last_lr = [group["lr"] for group in groups]
+        self._last_lr = self._group_lrs()
 
     def step(self) -> None:  # type: ignore[override]
         """Step every scheduler, in order."""
         for scheduler in self._schedulers:
             scheduler.step()
-        self._last_lr = [group["lr"] for group in self.param_groups]
+        self._last_lr = self._group_lrs()
 
     def __repr__(self) -> str:
         return f"ChainedScheduler({self._schedulers!r})"

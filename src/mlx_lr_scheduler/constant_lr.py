@@ -54,10 +54,10 @@ class ConstantLR(LRScheduler):
         self._warn_if_outside_step()
         epoch = self.last_epoch
         if epoch == 0:
-            return [group["lr"] * self.factor for group in self.param_groups]
+            return [lr * self.factor for lr in self._group_lrs()]
         if epoch != self.total_iters:
-            return [group["lr"] for group in self.param_groups]
-        return [group["lr"] * (1.0 / self.factor) for group in self.param_groups]
+            return self._group_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
         scale = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)

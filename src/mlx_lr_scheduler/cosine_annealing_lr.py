@@ -46,7 +46,9 @@ class CosineAnnealingLR(LRScheduler):
         **LRScheduler._state_schema,
     }
 
-    def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         self.T_max = check_int("T_max", T_max, minimum=1)
         self.eta_min = check_real("eta_min", eta_min, low=0.0)
         super().__init__(optimizer, last_epoch)
@@ -54,9 +56,8 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         self._warn_if_outside_step()
         epoch, period, eta_min = self.last_epoch, self.T_max, self.eta_min
-        groups = self.param_groups
         if self._is_initial:
-            return [group["lr"] for group in groups]
+            return self._group_lrs()
         if self._step_count == 1 and epoch > 0:
             return [
                 eta_min + (base_lr - eta_min) * (1 + math.cos(epoch * math.pi / period)) / 2
@@ -66,13 +67,13 @@ class CosineAnnealingLR(LRScheduler):
             # Leaving the trough: the ratio form below would divide by zero.
             rise = 1 - math.cos(math.pi / period)
             return [
-                group["lr"] + (base_lr - eta_min) * rise / 2
-                for base_lr, group in zip(self.base_lrs, groups)
+                lr + (base_lr - eta_min) * rise / 2
+                for base_lr, lr in zip(self.base_lrs, self._group_lrs())
             ]
         ratio = (1 + math.cos(math.pi * epoch / period)) / (
             1 + math.cos(math.pi * (epoch - 1) / period)
         )
-        return [ratio * (group["lr"] - eta_min) + eta_min for group in groups]
+        return [ratio * (lr - eta_min) + eta_min for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
         epoch, period, eta_min = self.last_epoch, self.T_max, self.eta_min

@@ -41,8 +41,8 @@ class ExponentialLR(LRScheduler):
     def get_lr(self) -> list[float]:
         self._warn_if_outside_step()
         if self._is_initial:
-            return [group["lr"] for group in self.param_groups]
-        return [group["lr"] * self.gamma for group in self.param_groups]
+            return self._group_lrs()
+        return [lr * self.gamma for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
         factor = self.gamma**self.last_epoch

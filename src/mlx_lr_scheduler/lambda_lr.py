@@ -33,7 +33,9 @@ def _dump_lambdas(lambdas: list[LrLambda]) -> list[dict[str, Any] | None]:
 
 def _load_lambdas(key: str, value: Any, n_groups: int) -> list[dict[str, Any] | None]:
     if not isinstance(value, (list, tuple)) or len(value) != n_groups:
-        raise ValueError(f"{key} must be a list of {n_groups} entries (None or a dict), got {value!r}")
+        raise ValueError(
+            f"{key} must be a list of {n_groups} entries (None or a dict), got {value!r}"
+        )
     for i, entry in enumerate(value):
         if entry is not None and not isinstance(entry, dict):
             raise TypeError(f"{key}[{i}] must be None or a dict, but got {type(entry).__name__}")
@@ -41,7 +43,10 @@ def _load_lambdas(key: str, value: Any, n_groups: int) -> list[dict[str, Any] | 
 
 
 class _LambdaScheduler(LRScheduler):
-    _state_schema = {**LRScheduler._state_schema, "lr_lambdas": st.Field(_load_lambdas, _dump_lambdas)}
+    _state_schema = {
+        **LRScheduler._state_schema,
+        "lr_lambdas": st.Field(_load_lambdas, _dump_lambdas),
+    }
 
     def __init__(
         self, optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1
@@ -128,6 +133,6 @@ class MultiplicativeLR(_LambdaScheduler):
     def get_lr(self) -> list[float]:
         self._warn_if_outside_step()
         if self._is_initial:
-            return [group["lr"] for group in self.param_groups]
+            return self._group_lrs()
         epoch = self.last_epoch
-        return [group["lr"] * fn(epoch) for fn, group in zip(self.lr_lambdas, self.param_groups)]
+        return [lr * fn(epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]

@@ -52,7 +52,9 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        self.start_factor = check_real("start_factor", start_factor, low=0.0, low_open=True, high=1.0)
+        self.start_factor = check_real(
+            "start_factor", start_factor, low=0.0, low_open=True, high=1.0
+        )
         self.end_factor = check_real("end_factor", end_factor, low=0.0, high=1.0)
         self.total_iters = check_int("total_iters", total_iters, minimum=1)
         super().__init__(optimizer, last_epoch)
@@ -61,16 +63,18 @@ class LinearLR(LRScheduler):
         self._warn_if_outside_step()
         epoch = self.last_epoch
         if epoch == 0:
-            return [group["lr"] * self.start_factor for group in self.param_groups]
+            return [lr * self.start_factor for lr in self._group_lrs()]
         if self._is_initial or epoch > self.total_iters:
-            return [group["lr"] for group in self.param_groups]
+            return self._group_lrs()
         # Ratio of consecutive factors: f(t) / f(t-1) written so that the chain
         # of products reproduces torch's rounding exactly.
         delta = self.end_factor - self.start_factor
         ratio = 1.0 + delta / (self.total_iters * self.start_factor + (epoch - 1) * delta)
-        return [group["lr"] * ratio for group in self.param_groups]
+        return [lr * ratio for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
         delta = self.end_factor - self.start_factor
-        scale = self.start_factor + delta * min(self.total_iters, self.last_epoch) / self.total_iters
+        scale = (
+            self.start_factor + delta * min(self.total_iters, self.last_epoch) / self.total_iters
+        )
         return [base_lr * scale for base_lr in self.base_lrs]

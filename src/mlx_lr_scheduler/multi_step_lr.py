@@ -20,7 +20,9 @@ def _check_milestones(name: str, milestones: Any) -> list[int]:
             (check_int(f"{name} key", int(k) if isinstance(k, str) else k, minimum=0), count)
             for k, count in milestones.items()
         ]
-        return sorted(m for m, count in items for _ in range(check_int(f"{name}[{m}]", count, minimum=1)))
+        return sorted(
+            m for m, count in items for _ in range(check_int(f"{name}[{m}]", count, minimum=1))
+        )
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
         raise TypeError(f"{name} must be an iterable of integers, but got {milestones!r}")
     return sorted(check_int(f"{name}[{i}]", m, minimum=0) for i, m in enumerate(milestones))
@@ -84,8 +86,8 @@ class MultiStepLR(LRScheduler):
         self._warn_if_outside_step()
         count = self._milestone_counts.get(self.last_epoch)
         if count is None:
-            return [group["lr"] for group in self.param_groups]
-        return [group["lr"] * self.gamma**count for group in self.param_groups]
+            return self._group_lrs()
+        return [lr * self.gamma**count for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
         factor = self.gamma ** bisect_right(self._milestones, self.last_epoch)

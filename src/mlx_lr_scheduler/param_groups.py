@@ -41,10 +41,9 @@ import mlx.optimizers as optim
 
 __all__ = ["ParamGroup", "param_groups"]
 
-# Name of the attribute holding torch's per-group entries on an MLX optimizer.
+# Name of the attribute holding an MLX optimizer's ParamGroup.
 GROUP_ATTRIBUTE = "_lr_scheduler_param_group"
-# Private keys inside that dict: the float32 value last written to the state.
-_WRITTEN32 = "_lr_written_float32"
+_FLOAT32 = mx.float32
 
 
 def _round_to_float32(value: float) -> float:
@@ -65,45 +64,49 @@ def float64_from_float32(value32: float) -> float:
 class ParamGroup(MutableMapping[str, Any]):
     """torch's ``param_group`` dict for one MLX optimizer.
 
-    ``group["lr"]`` reads and writes the optimizer's learning rate as described
-    in the module docstring; every other key (``"initial_lr"``, ``"max_lr"``,
-    ...) is plain per-group data shared by the schedulers bound to the same
-    optimizer.
+    There is one per MLX optimizer, shared by every scheduler bound to it (as
+    torch's schedulers share ``optimizer.param_groups``). ``group["lr"]`` reads
+    and writes the optimizer's learning rate as described in the module
+    docstring; every other key (``"initial_lr"``, ``"max_lr"``, ...) is plain
+    per-group data.
     """
 
-    __slots__ = ("_entries", "optimizer")
+    __slots__ = ("_entries", "_lr", "_written", "optimizer")
 
     def __init__(self, optimizer: optim.Optimizer) -> None:
         self.optimizer = optimizer
-        entries = optimizer.__dict__.get(GROUP_ATTRIBUTE)
-        if entries is None:
-            entries = {}
-            setattr(optimizer, GROUP_ATTRIBUTE, entries)
-        self._entries: dict[str, Any] = entries
+        self._entries: dict[str, Any] = {}
+        self._written: Any = None  # the array we last put in the optimizer state
+        self._lr = 0.0
+        self._adopt(optimizer.state["learning_rate"])
 
     # -- the learning rate -------------------------------------------------
     def get_lr(self) -> float:
         """The group's float64 learning rate, adopting a value set by hand."""
-        entries = self._entries
-        current32 = self.optimizer.state["learning_rate"].item()
-        if current32 != entries.get(_WRITTEN32):
-            entries["lr"] = float64_from_float32(current32)
-            entries[_WRITTEN32] = current32
-        return entries["lr"]  # type: ignore[no-any-return]
+        current = self.optimizer.state["learning_rate"]
+        if current is not self._written:
+            self._adopt(current)
+        return self._lr
+
+    def _adopt(self, current: Any) -> None:
+        # The state holds an array we did not write: a compiled step's pass-through
+        # copy of ours (same value), or an LR set by hand (adopt it).
+        value32 = current.item()
+        if self._written is None or value32 != self._written.item():
+            self._lr = float64_from_float32(value32)
+        self._written = current
 
     def set_lr(self, value: float) -> None:
         """Set the float64 value and write its float32 rounding to the optimizer state."""
-        array = mx.array(value, dtype=mx.float32)
+        array = mx.array(value, _FLOAT32)
         self.optimizer.state["learning_rate"] = array
-        self._entries["lr"] = value
-        self._entries[_WRITTEN32] = array.item()
+        self._lr = value
+        self._written = array
 
     # -- mapping protocol ----------------------------------------------------
     def __getitem__(self, key: str) -> Any:
         if key == "lr":
             return self.get_lr()
-        if key.startswith("_"):
-            raise KeyError(key)
         return self._entries[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -119,10 +122,10 @@ class ParamGroup(MutableMapping[str, Any]):
 
     def __iter__(self) -> Iterator[str]:
         yield "lr"
-        yield from (k for k in self._entries if k != "lr" and not k.startswith("_"))
+        yield from self._entries
 
     def __len__(self) -> int:
-        return sum(1 for _ in self)
+        return 1 + len(self._entries)
 
     def __repr__(self) -> str:
         return f"ParamGroup({type(self.optimizer).__name__}, {dict(self)!r})"
@@ -132,6 +135,14 @@ def _leaf_optimizers(optimizer: optim.Optimizer) -> list[optim.Optimizer]:
     if isinstance(optimizer, optim.MultiOptimizer):
         return [leaf for sub in optimizer.optimizers for leaf in _leaf_optimizers(sub)]
     return [optimizer]
+
+
+def _group_of(optimizer: optim.Optimizer) -> ParamGroup:
+    group = optimizer.__dict__.get(GROUP_ATTRIBUTE)
+    if group is None:
+        group = ParamGroup(optimizer)
+        setattr(optimizer, GROUP_ATTRIBUTE, group)
+    return group  # type: ignore[no-any-return]
 
 
 def param_groups(optimizer: Any) -> list[ParamGroup]:
@@ -159,7 +170,7 @@ def param_groups(optimizer: Any) -> list[ParamGroup]:
                 f"optimizer (parameter group {i}, {type(leaf).__name__}) has no learning_rate "
                 "in its state"
             )
-    groups = [ParamGroup(leaf) for leaf in leaves]
+    groups = [_group_of(leaf) for leaf in leaves]
     for i, group in enumerate(groups):
         lr = group.get_lr()
         if not (math.isfinite(lr) and lr >= 0.0):

@@ -53,9 +53,9 @@ class PolynomialLR(LRScheduler):
         self._warn_if_outside_step()
         epoch, total = self.last_epoch, self.total_iters
         if self._is_initial or epoch > total:
-            return [group["lr"] for group in self.param_groups]
+            return self._group_lrs()
         factor = ((1.0 - epoch / total) / (1.0 - (epoch - 1) / total)) ** self.power
-        return [group["lr"] * factor for group in self.param_groups]
+        return [lr * factor for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
         factor = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power

@@ -23,6 +23,8 @@ from mlx_lr_scheduler.validation import check_int
 
 __all__ = ["EPOCH_DEPRECATION_WARNING", "LRScheduler"]
 
+_INF = math.inf
+
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being "
     "deprecated where possible. Please use `scheduler.step()` to step the "
@@ -32,7 +34,9 @@ EPOCH_DEPRECATION_WARNING = (
     "https://github.com/pytorch/pytorch/issues/new/choose."
 )
 
-_GET_LR_OUTSIDE_STEP = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+_GET_LR_OUTSIDE_STEP = (
+    "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+)
 _STEP_BEFORE_OPTIMIZER = (
     "Detected call of `lr_scheduler.step()` before `optimizer.update()`. The "
     "scheduler's first value is meant for the first update; stepping the "
@@ -124,10 +128,9 @@ class LRScheduler:
         """Advance one epoch (or jump to ``epoch``, deprecated) and set the new LRs."""
         if epoch is not None:
             epoch = self._check_epoch(epoch)
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         if self._step_count == 1:
             self._warn_if_optimizer_not_updated()
-        if epoch is not None:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
         try:
             self._update_lr(epoch)
@@ -143,11 +146,12 @@ class LRScheduler:
             warnings.warn(_STEP_BEFORE_OPTIMIZER, UserWarning, stacklevel=3)
 
     def _update_lr(self, epoch: int | None = None) -> None:
+        """Move to the next epoch (or to ``epoch``, closed form) and set its LRs, all or nothing."""
         previous_epoch = self.last_epoch
         self._in_step = True
         try:
             if epoch is None:
-                self.last_epoch += 1
+                self.last_epoch = previous_epoch + 1
                 values = self.get_lr()
             else:
                 self.last_epoch = epoch
@@ -162,23 +166,29 @@ class LRScheduler:
 
     def _set_lrs(self, values: Any) -> None:
         """Check every value, then write them all (never a half-applied step)."""
-        lrs = [float(v) for v in values]
+        lrs: list[float] = []
+        for value in values:
+            lr = float(value)
+            if not 0.0 <= lr < _INF:
+                raise ValueError(
+                    f"{type(self).__name__} computed learning rate {lr!r} for parameter "
+                    f"group {len(lrs)} at epoch {self.last_epoch}; learning rates must be "
+                    "finite and >= 0"
+                )
+            lrs.append(lr)
         groups = self.param_groups
         if len(lrs) != len(groups):
             raise ValueError(
                 f"{type(self).__name__}.get_lr() returned {len(lrs)} values for "
                 f"{len(groups)} parameter groups"
             )
-        for i, lr in enumerate(lrs):
-            if not 0.0 <= lr < math.inf:
-                raise ValueError(
-                    f"{type(self).__name__} computed learning rate {lr!r} for parameter "
-                    f"group {i} at epoch {self.last_epoch}; learning rates must be finite "
-                    "and >= 0"
-                )
         for group, lr in zip(groups, lrs):
             group.set_lr(lr)
         self._last_lr = lrs
+
+    def _group_lrs(self) -> list[float]:
+        """Each group's current learning rate (torch's ``group["lr"]``)."""
+        return [group.get_lr() for group in self.param_groups]
 
     def get_lr(self) -> list[float]:
         """Compute each group's learning rate at ``last_epoch`` (torch's chainable form)."""

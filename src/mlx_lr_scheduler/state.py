@@ -90,8 +90,7 @@ def float_list(*, per_group: bool = True, nonnegative: bool = True) -> Field:
             raise TypeError(f"{key} must be a list of numbers, but got {type(value).__name__}")
         if per_group and len(value) != n_groups:
             raise ValueError(
-                f"{key} must have one value per parameter group ({n_groups}), "
-                f"but got {len(value)}"
+                f"{key} must have one value per parameter group ({n_groups}), but got {len(value)}"
             )
         out = []
         for i, item in enumerate(value):

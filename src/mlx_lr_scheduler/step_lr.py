@@ -53,8 +53,8 @@ class StepLR(LRScheduler):
         self._warn_if_outside_step()
         epoch = self.last_epoch
         if epoch == 0 or epoch % self.step_size != 0:
-            return [group["lr"] for group in self.param_groups]
-        return [group["lr"] * self.gamma for group in self.param_groups]
+            return self._group_lrs()
+        return [lr * self.gamma for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
         factor = self.gamma ** (self.last_epoch // self.step_size)

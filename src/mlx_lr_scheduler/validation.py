@@ -63,7 +63,9 @@ def check_real(
     result = float(value)
     lo = "-inf" if low is None else repr(low)
     hi = "inf" if high is None else repr(high)
-    interval = f"{'(' if low is None or low_open else '['}{lo}, {hi}{')' if high is None or high_open else ']'}"
+    left = "(" if low is None or low_open else "["
+    right = ")" if high is None or high_open else "]"
+    interval = f"{left}{lo}, {hi}{right}"
     if not math.isfinite(result):
         raise ValueError(f"{name} must be a finite number in {interval}, but got {result!r}")
     too_low = low is not None and (result <= low if low_open else result < low)

@@ -17,12 +17,12 @@ from typing import Any
 import mlx.optimizers as optim
 import torch
 import torch.optim.lr_scheduler as torch_lr
-from torch.optim.swa_utils import SWALR as TorchSWALR
+from torch.optim import swa_utils
 
 import mlx_lr_scheduler
 
 TORCH = types.SimpleNamespace(
-    **{name: getattr(torch_lr, name) for name in torch_lr.__all__}, SWALR=TorchSWALR
+    **{name: getattr(torch_lr, name) for name in torch_lr.__all__}, SWALR=swa_utils.SWALR
 )
 MLX = types.SimpleNamespace(
     **{name: getattr(mlx_lr_scheduler, name) for name in mlx_lr_scheduler.__all__}

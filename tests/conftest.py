@@ -10,3 +10,11 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("default")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """End the session with the parity count: side-by-side runs, and how many were bit-exact."""
+    import oracle  # imported here: the test modules put it on the path
+
+    if oracle.TALLY.runs:
+        terminalreporter.write_line(oracle.TALLY.summary())

@@ -4,14 +4,24 @@ A configuration is a ``build(lib, optimizer)`` function that constructs a
 scheduler from ``lib``, which is either :data:`TORCH` or :data:`MLX` — two
 namespaces holding the torch-named classes of each library — so the very same
 code builds both schedulers.
+
+Every side-by-side run is counted in :data:`TALLY` (a *case* is one run; it is
+*bit-exact* when every step's learning rates are bitwise equal), and the
+pytest session ends with a one-line summary of the count (``conftest.py``).
+A test that compares with a tolerance instead goes through
+:func:`max_relative_error`, which counts its run as not bit-exact.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import math
+import struct
 import types
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import mlx.optimizers as optim
@@ -43,6 +53,110 @@ _MLX_OPTIMIZERS: dict[str, Callable[..., optim.Optimizer]] = {
 }
 
 
+# -- the parity count ----------------------------------------------------------
+
+
+@dataclass
+class ParityTally:
+    """How many side-by-side runs the session made, and how many were bit-exact."""
+
+    runs: int = 0
+    bit_exact: int = 0
+    #: Runs compared with a relative tolerance (counted in ``runs``, never in ``bit_exact``).
+    tolerance_runs: int = 0
+    worst_relative_error: float = 0.0
+
+    def summary(self) -> str:
+        line = f"parity: {self.runs} side-by-side runs, {self.bit_exact} bit-exact"
+        if self.tolerance_runs:
+            line += (
+                f", {self.tolerance_runs} compared with a relative tolerance "
+                f"(worst relative error {self.worst_relative_error:.3g})"
+            )
+        return line
+
+
+TALLY = ParityTally()
+
+
+class History(list[list[float]]):
+    """One side's ``get_last_lr()`` after each step, tied to the run it came from."""
+
+    run: _Run | None = None
+
+
+@dataclass
+class _Run:
+    bit_exact: bool
+    tolerance: bool = False
+
+
+def _bits(value: float) -> bytes:
+    return struct.pack("<d", value)
+
+
+def _same_bits(a: Sequence[float], b: Sequence[float]) -> bool:
+    return len(a) == len(b) and all(_bits(x) == _bits(y) for x, y in zip(a, b))
+
+
+def record(torch_history: list[list[float]], mlx_history: list[list[float]]) -> bool:
+    """Count one side-by-side run made outside :func:`run_both`; return True if bit-exact.
+
+    Tags both histories with the run, so :func:`max_relative_error` on them
+    re-counts it as a tolerance comparison instead of adding a run.
+    """
+    exact = len(torch_history) == len(mlx_history) and all(
+        _same_bits(t, m) for t, m in zip(torch_history, mlx_history)
+    )
+    run = _Run(exact)
+    TALLY.runs += 1
+    TALLY.bit_exact += exact
+    for history in (torch_history, mlx_history):
+        if isinstance(history, History):
+            history.run = run
+    return exact
+
+
+def max_relative_error(
+    torch_history: Sequence[Sequence[float]], mlx_history: Sequence[Sequence[float]]
+) -> float:
+    """The largest ``|mlx - torch| / |torch|`` over every step and group.
+
+    For a test that compares with a tolerance: the run counts as one parity
+    case that is **not** bit-exact (a run from :func:`run_both` is re-counted,
+    any other pair of histories is a new case). Where torch's value is 0 the
+    error is 0 if ours is 0 too, and infinite otherwise.
+    """
+    if len(torch_history) != len(mlx_history):
+        raise ValueError(
+            f"histories of different lengths: {len(torch_history)} and {len(mlx_history)}"
+        )
+    worst = 0.0
+    for t_step, m_step in zip(torch_history, mlx_history):
+        if len(t_step) != len(m_step):
+            raise ValueError(f"steps with different group counts: {t_step} and {m_step}")
+        for t, m in zip(t_step, m_step):
+            if t == m:
+                continue
+            error = abs(m - t) / abs(t) if t != 0 else math.inf
+            worst = max(worst, error if not math.isnan(error) else math.inf)
+    run = getattr(torch_history, "run", None) or getattr(mlx_history, "run", None)
+    if run is None:
+        TALLY.runs += 1
+        run = _Run(bit_exact=False)
+    elif run.bit_exact:
+        TALLY.bit_exact -= 1
+        run.bit_exact = False
+    if not run.tolerance:
+        run.tolerance = True
+        TALLY.tolerance_runs += 1
+    TALLY.worst_relative_error = max(TALLY.worst_relative_error, worst)
+    return worst
+
+
+# -- optimizers and the side-by-side run -----------------------------------------------
+
+
 def torch_optimizer(lrs: Sequence[float], kind: str = "sgd", **kwargs: Any) -> Any:
     """A torch optimizer with one parameter group per entry of ``lrs``."""
     groups = [{"params": [torch.zeros(1, requires_grad=True)], "lr": lr} for lr in lrs]
@@ -57,6 +171,15 @@ def mlx_optimizer(lrs: Sequence[float], kind: str = "sgd", **kwargs: Any) -> Any
     return optim.MultiOptimizer(leaves, [lambda *_: False] * (len(leaves) - 1))
 
 
+def group_count(optimizer: Any) -> int:
+    """The number of parameter groups of a torch or MLX optimizer (for per-group arguments)."""
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return len(optimizer.param_groups)
+    if isinstance(optimizer, optim.MultiOptimizer):
+        return sum(group_count(sub) for sub in optimizer.optimizers)
+    return 1
+
+
 def run_both(
     build: Build,
     steps: int,
@@ -66,45 +189,62 @@ def run_both(
     optimizer_kwargs: dict[str, Any] | None = None,
     manual_lr: tuple[int, float] | None = None,
     resume_at: int | None = None,
+    rebuild: Build | None = None,
+    torch_state_at: int | None = None,
     step_args: Callable[[int], tuple[Any, ...]] | None = None,
-) -> tuple[list[list[float]], list[list[float]]]:
+) -> tuple[History, History]:
     """Step both schedulers ``steps`` times; return both ``get_last_lr()`` histories.
 
     ``manual_lr=(k, lr)`` sets every group's LR by hand before step ``k``.
     ``resume_at=k`` saves both schedulers after ``k`` steps and continues with
     fresh optimizers and schedulers loaded from the saved state (ours through a
-    JSON round trip; torch's optimizer state is loaded too, as torch users do).
-    ``step_args(k)`` gives the arguments of step ``k`` (e.g. a metric).
+    JSON round trip; torch's optimizer state is loaded too, as torch users do);
+    the fresh schedulers come from ``rebuild`` if given (e.g. built with other
+    arguments), else from ``build``. ``torch_state_at=k`` replaces our scheduler
+    after ``k`` steps with a fresh one (from ``rebuild`` or ``build``) that loads
+    torch's ``state_dict()`` as torch wrote it; torch carries on undisturbed.
+    ``step_args(k)`` gives the arguments of step ``k`` (e.g. a metric, or an epoch).
+
+    The run is counted in :data:`TALLY`, bit-exact if every step matches bitwise.
     """
     kwargs = optimizer_kwargs or {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        t_opt = torch_optimizer(lrs, kind, **kwargs)
-        m_opt = mlx_optimizer(lrs, kind, **kwargs)
-        t_sched = build(TORCH, t_opt)
-        m_sched = build(MLX, m_opt)
-        t_hist = [list(t_sched.get_last_lr())]
-        m_hist = [list(m_sched.get_last_lr())]
-        for k in range(steps):
-            if resume_at is not None and k == resume_at:
-                t_saved = (t_opt.state_dict(), t_sched.state_dict())
-                m_saved = json.loads(json.dumps(m_sched.state_dict()))
-                t_opt = torch_optimizer(lrs, kind, **kwargs)
-                t_sched = build(TORCH, t_opt)
-                t_opt.load_state_dict(t_saved[0])
-                t_sched.load_state_dict(t_saved[1])
-                m_opt = mlx_optimizer(lrs, kind, **kwargs)
-                m_sched = build(MLX, m_opt)
-                m_sched.load_state_dict(m_saved)
-            if manual_lr is not None and k == manual_lr[0]:
-                for group in t_opt.param_groups:
-                    group["lr"] = manual_lr[1]
-                m_opt.learning_rate = manual_lr[1]  # the MultiOptimizer setter sets all
-            args = step_args(k) if step_args is not None else ()
-            t_sched.step(*args)
-            m_sched.step(*args)
+    t_hist, m_hist = History(), History()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t_opt = torch_optimizer(lrs, kind, **kwargs)
+            m_opt = mlx_optimizer(lrs, kind, **kwargs)
+            t_sched = build(TORCH, t_opt)
+            m_sched = build(MLX, m_opt)
             t_hist.append([float(v) for v in t_sched.get_last_lr()])
             m_hist.append(list(m_sched.get_last_lr()))
+            for k in range(steps):
+                if resume_at is not None and k == resume_at:
+                    t_saved = (t_opt.state_dict(), t_sched.state_dict())
+                    m_saved = json.loads(json.dumps(m_sched.state_dict()))
+                    t_opt = torch_optimizer(lrs, kind, **kwargs)
+                    t_sched = (rebuild or build)(TORCH, t_opt)
+                    t_opt.load_state_dict(t_saved[0])
+                    t_sched.load_state_dict(t_saved[1])
+                    m_opt = mlx_optimizer(lrs, kind, **kwargs)
+                    m_sched = (rebuild or build)(MLX, m_opt)
+                    m_sched.load_state_dict(m_saved)
+                if torch_state_at is not None and k == torch_state_at:
+                    t_state = copy.deepcopy(t_sched.state_dict())
+                    m_opt = mlx_optimizer(lrs, kind, **kwargs)
+                    m_sched = (rebuild or build)(MLX, m_opt)
+                    m_sched.load_state_dict(t_state)
+                if manual_lr is not None and k == manual_lr[0]:
+                    for group in t_opt.param_groups:
+                        group["lr"] = manual_lr[1]
+                    m_opt.learning_rate = manual_lr[1]  # the MultiOptimizer setter sets all
+                args = step_args(k) if step_args is not None else ()
+                t_sched.step(*args)
+                m_sched.step(*args)
+                t_hist.append([float(v) for v in t_sched.get_last_lr()])
+                m_hist.append(list(m_sched.get_last_lr()))
+    finally:
+        record(t_hist, m_hist)
     return t_hist, m_hist
 
 
@@ -113,6 +253,6 @@ def first_mismatch(
 ) -> tuple[int, list[float], list[float]] | None:
     """The first step where the histories differ (bitwise), or None."""
     for k, (t, m) in enumerate(zip(torch_history, mlx_history, strict=True)):
-        if t != m:
+        if not _same_bits(t, m):
             return k, t, m
     return None

@@ -9,20 +9,25 @@ the same learning rates bit for bit.
 from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
 from mlx_lr_scheduler.constant_lr import ConstantLR
 from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
+from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmRestarts
 from mlx_lr_scheduler.exponential_lr import ExponentialLR
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
 from mlx_lr_scheduler.linear_lr import LinearLR
 from mlx_lr_scheduler.multi_step_lr import MultiStepLR
 from mlx_lr_scheduler.polynomial_lr import PolynomialLR
+from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenPlateau
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR
+from mlx_lr_scheduler.swa_lr import SWALR
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SWALR",
     "ChainedScheduler",
     "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
@@ -30,6 +35,8 @@ __all__ = [
     "MultiStepLR",
     "MultiplicativeLR",
     "PolynomialLR",
+    "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
+    "WarmupThenPlateau",
 ]

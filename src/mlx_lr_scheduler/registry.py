@@ -13,13 +13,16 @@ from typing import Any
 from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
 from mlx_lr_scheduler.constant_lr import ConstantLR
 from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
+from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmRestarts
 from mlx_lr_scheduler.exponential_lr import ExponentialLR
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
 from mlx_lr_scheduler.linear_lr import LinearLR
 from mlx_lr_scheduler.multi_step_lr import MultiStepLR
 from mlx_lr_scheduler.polynomial_lr import PolynomialLR
+from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR
+from mlx_lr_scheduler.swa_lr import SWALR
 
 __all__ = ["SCHEDULES", "ScheduleEntry"]
 
@@ -53,5 +56,8 @@ SCHEDULES: dict[str, ScheduleEntry] = {
         ScheduleEntry(CosineAnnealingLR),
         ScheduleEntry(SequentialLR, composite=True),
         ScheduleEntry(ChainedScheduler, composite=True),
+        ScheduleEntry(CosineAnnealingWarmRestarts),
+        ScheduleEntry(SWALR),
+        ScheduleEntry(ReduceLROnPlateau),
     ]
 }

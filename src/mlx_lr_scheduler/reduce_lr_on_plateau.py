@@ -1,0 +1,367 @@
+"""``ReduceLROnPlateau`` (reduce the LR when a metric stops improving) and
+``WarmupThenPlateau`` (a warmup schedule, then ``ReduceLROnPlateau``)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import mlx.core as mx
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.composition import _Composite
+from mlx_lr_scheduler.scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
+from mlx_lr_scheduler.validation import check_choice, check_int, check_real, per_group
+
+__all__ = ["ReduceLROnPlateau", "WarmupThenPlateau"]
+
+_INF = math.inf
+
+
+def metric_value(metrics: Any) -> float:
+    """``metrics`` as a Python float: a real number, or an ``mx.array`` holding one.
+
+    Reading an ``mx.array`` evaluates it (``.item()``), which waits for the
+    computation behind it: a sync point, once per ``step``.
+    """
+    if isinstance(metrics, mx.array):
+        dtype = metrics.dtype
+        if not (mx.issubdtype(dtype, mx.floating) or mx.issubdtype(dtype, mx.integer)):
+            raise TypeError(f"metrics must be a real number, but got an mx.array of {dtype}")
+        if metrics.size != 1:
+            raise ValueError(
+                f"metrics must be a single value, but got an mx.array of shape {metrics.shape}"
+            )
+        return float(metrics.item())
+    if isinstance(metrics, bool) or not isinstance(metrics, numbers.Real):
+        raise TypeError(
+            "metrics must be a real number or an mx.array holding one, but got "
+            f"{metrics!r} ({type(metrics).__name__})"
+        )
+    return float(metrics)
+
+
+def _check_min_lr(name: str, value: Any) -> float:
+    return check_real(name, value, low=0.0)
+
+
+def _load_extended_real(key: str, value: Any, _n: int) -> float:
+    # best and mode_worse are +-inf until a first metric, as in torch.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+        raise ValueError(f"{key} must be a number or +-inf, but got {value!r}")
+    return float(value)
+
+
+def _check_threshold(mode: str, threshold: Any, threshold_mode: str) -> float:
+    value = check_real("threshold", threshold, low=0.0)
+    if mode == "min" and threshold_mode == "rel" and value >= 1.0:
+        # best * (1 - threshold) would be <= 0 (and NaN while best is inf): no metric
+        # could ever count as an improvement, so the LR would drop on a timer.
+        raise ValueError(
+            "threshold must be in [0.0, 1.0) with mode='min' and threshold_mode='rel' "
+            f"(no metric could improve on best * (1 - threshold)), but got {value!r}"
+        )
+    return value
+
+
+class ReduceLROnPlateau(LRScheduler):
+    r"""Reduce each group's learning rate by ``factor`` when a metric stops improving.
+
+    Call ``step(metric)`` once per epoch with the validation metric. A metric
+    is an improvement when it beats the best so far by the threshold:
+
+    ==========  ====================================  ============================
+    mode        ``threshold_mode="rel"``              ``threshold_mode="abs"``
+    ==========  ====================================  ============================
+    ``"min"``   :math:`m < best\,(1 - \tau)`          :math:`m < best - \tau`
+    ``"max"``   :math:`m > best\,(1 + \tau)`          :math:`m > best + \tau`
+    ==========  ====================================  ============================
+
+    with :math:`\tau` = ``threshold``. Any other metric, NaN included, is a bad
+    epoch. After more than ``patience`` bad epochs in a row, each group's LR
+    becomes
+
+    .. math:: \eta \leftarrow \max(\eta\,f,\ \eta_{min})
+
+    with :math:`f` = ``factor`` and :math:`\eta_{min}` its ``min_lr``, unless that
+    lowers it by ``eps`` or less; then ``cooldown`` epochs follow in which bad
+    epochs are not counted. The reduction continues from each group's current
+    LR, so it also works after an LR set by hand or by another scheduler (see
+    :class:`WarmupThenPlateau` for a warmup).
+
+    ``step(metrics)`` takes a Python number (``int``, ``float``, NumPy scalar)
+    or an ``mx.array`` holding one value. An ``mx.array`` is read with
+    ``.item()``, which evaluates it and waits for the computation behind it:
+    one sync per ``step``, as torch's ``float(tensor)``. Anything else (a string,
+    a ``bool``, a torch tensor) raises ``TypeError``.
+
+    ``state_dict()`` has torch's keys; ``best`` and ``mode_worse`` are ``inf`` or
+    ``-inf`` before a first improvement, as in torch (Python's ``json`` writes
+    them as ``Infinity``).
+
+    Args:
+        optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
+        mode: ``"min"`` (lower is better, e.g. a loss) or ``"max"`` (e.g. an
+            accuracy). Default: ``"min"``.
+        factor: multiplier of a reduction, in ``(0, 1)``. Default: ``0.1``.
+        patience: bad epochs tolerated before a reduction, an integer ``>= 0``.
+            ``0`` reduces at every bad epoch. Default: ``10``.
+        threshold: the margin an improvement needs, ``>= 0`` (and ``< 1`` with
+            ``mode="min"`` and ``threshold_mode="rel"``). Default: ``1e-4``.
+        threshold_mode: ``"rel"`` (a fraction of best) or ``"abs"`` (an absolute
+            margin). Default: ``"rel"``.
+        cooldown: epochs after a reduction in which bad epochs are not counted, an
+            integer ``>= 0``. Default: ``0``.
+        min_lr: lower bound of the LR, ``>= 0``, or a list with one per parameter
+            group. Default: ``0``.
+        eps: reductions of ``eps`` or less are skipped, ``>= 0``. Default: ``1e-8``.
+
+    Example (``patience=1``: the second bad epoch in a row reduces; then a 2-epoch cooldown):
+        >>> import mlx.optimizers as optim
+        >>> opt = optim.SGD(learning_rate=1.0)
+        >>> scheduler = ReduceLROnPlateau(opt, factor=0.5, patience=1, cooldown=2)
+        >>> losses = [1.0, 0.9, 0.95, 0.95, 0.93, 0.92, 0.92, 0.92, 0.92]
+        >>> for epoch, loss in enumerate(losses):
+        ...     scheduler.step(loss)
+        ...     print(f"epoch {epoch + 1} (after loss {loss}): {scheduler.get_last_lr()[0]}")
+        epoch 1 (after loss 1.0): 1.0
+        epoch 2 (after loss 0.9): 1.0
+        epoch 3 (after loss 0.95): 1.0
+        epoch 4 (after loss 0.95): 0.5
+        epoch 5 (after loss 0.93): 0.5
+        epoch 6 (after loss 0.92): 0.5
+        epoch 7 (after loss 0.92): 0.5
+        epoch 8 (after loss 0.92): 0.25
+        epoch 9 (after loss 0.92): 0.25
+    """
+
+    _steps_on_metric = True
+
+    _state_schema = {
+        "factor": st.real(low=0.0, high=1.0, low_open=True, high_open=True),
+        "default_min_lr": st.optional(st.real(low=0.0)),
+        "min_lrs": st.float_list(),
+        "patience": st.integer(minimum=0),
+        "cooldown": st.integer(minimum=0),
+        "eps": st.real(low=0.0),
+        "last_epoch": st.integer(minimum=0),
+        "_last_lr": st.float_list(),
+        "mode_worse": st.Field(_load_extended_real),
+        "mode": st.choice("min", "max"),
+        "threshold": st.real(low=0.0),
+        "threshold_mode": st.choice("rel", "abs"),
+        "best": st.Field(_load_extended_real),
+        "cooldown_counter": st.integer(minimum=0),
+        "num_bad_epochs": st.integer(minimum=0),
+    }
+
+    default_min_lr: float | None
+
+    def __init__(
+        self,
+        optimizer: Any,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | Sequence[float] = 0,
+        eps: float = 1e-8,
+    ) -> None:
+        groups = self._bind(optimizer)
+        self.factor = check_real("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True)
+        self.min_lrs = per_group("min_lr", min_lr, len(groups), _check_min_lr)
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else self.min_lrs[0]
+        self.patience = check_int("patience", patience, minimum=0)
+        self.cooldown = check_int("cooldown", cooldown, minimum=0)
+        self.eps = check_real("eps", eps, low=0.0)
+        self.mode = check_choice("mode", mode, ("min", "max"))
+        self.threshold_mode = check_choice("threshold_mode", threshold_mode, ("rel", "abs"))
+        self.threshold = _check_threshold(self.mode, threshold, self.threshold_mode)
+        self.mode_worse = _INF if self.mode == "min" else -_INF
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
+        self.last_epoch = 0
+        self._last_lr = self._group_lrs()
+
+    @property
+    def in_cooldown(self) -> bool:
+        """True while bad epochs are not counted, after a reduction."""
+        return self.cooldown_counter > 0
+
+    def _is_better(self, metric: float, best: float) -> bool:
+        threshold = self.threshold
+        if self.mode == "min":
+            if self.threshold_mode == "rel":
+                return metric < best * (1.0 - threshold)
+            return metric < best - threshold
+        if self.threshold_mode == "rel":
+            return metric > best * (threshold + 1.0)
+        return metric > best + threshold
+
+    def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record one epoch's metric (a number or a one-value ``mx.array``) and reduce if due."""
+        current = metric_value(metrics)
+        if epoch is None:
+            epoch = self.last_epoch + 1
+        else:
+            epoch = check_int("epoch", epoch, minimum=0)
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        best, bad_epochs, cooldown_counter = self.best, self.num_bad_epochs, self.cooldown_counter
+        if self._is_better(current, best):
+            best, bad_epochs = current, 0
+        else:
+            bad_epochs += 1
+        if cooldown_counter > 0:
+            cooldown_counter -= 1
+            bad_epochs = 0
+        reductions: list[tuple[int, float]] = []
+        if bad_epochs > self.patience:
+            reductions = self._reductions()
+            cooldown_counter, bad_epochs = self.cooldown, 0
+        # Everything is computed: apply it all at once.
+        self.last_epoch = epoch
+        self.best, self.num_bad_epochs, self.cooldown_counter = best, bad_epochs, cooldown_counter
+        for index, lr in reductions:
+            self.param_groups[index].set_lr(lr)
+        self._last_lr = self._group_lrs()
+
+    def _reductions(self) -> list[tuple[int, float]]:
+        """The groups whose LR a reduction lowers by more than ``eps``, with their new LR."""
+        out = []
+        for index, (group, min_lr) in enumerate(zip(self.param_groups, self.min_lrs)):
+            old_lr = group.get_lr()
+            new_lr = max(old_lr * self.factor, min_lr)
+            if old_lr - new_lr > self.eps:
+                out.append((index, new_lr))
+        return out
+
+    def _check_state(self, state_dict: Any) -> dict[str, Any]:
+        checked = super()._check_state(state_dict)
+        worse = _INF if checked["mode"] == "min" else -_INF
+        if checked["mode_worse"] != worse:
+            raise ValueError(
+                f"mode_worse must be {worse} with mode={checked['mode']!r}, "
+                f"but got {checked['mode_worse']!r}"
+            )
+        _check_threshold(checked["mode"], checked["threshold"], checked["threshold_mode"])
+        return checked
+
+    def _apply_state(self, checked: dict[str, Any]) -> None:
+        for key, value in checked.items():
+            setattr(self, key, value)
+        # torch keeps the LRs in the optimizer's state; ours come back from _last_lr.
+        for group, lr in zip(self.param_groups, self._last_lr):
+            group.set_lr(lr)
+
+
+class WarmupThenPlateau(_Composite):
+    r"""A warmup schedule for ``milestone`` epochs, then ``ReduceLROnPlateau`` from where it ends.
+
+    torch cannot put ``ReduceLROnPlateau`` in a ``SequentialLR`` (torch issue
+    #68978); this is that join. Call ``step(metric)`` once per epoch. For the
+    first ``milestone`` steps it steps ``warmup`` (the metric is checked but not
+    used: those epochs trained at a warming-up LR), so the LR of epoch
+    :math:`t \le m` is exactly the warmup's :math:`W(t)`. From then on it passes
+    the metric to ``plateau``, whose first baseline is the metric of epoch
+    :math:`m`, trained at :math:`W(m)`, and whose reductions start from
+    :math:`W(m)`:
+
+    .. math:: \eta_t = W(t) \text{ for } t \le m, \qquad
+              \eta_t = P(\text{metrics of epochs } m, \dots, t-1) \text{ for } t > m
+
+    It is torch's manual switch, ``warmup.step() if epoch < m else
+    plateau.step(metric)``, as one scheduler with one ``state_dict()``.
+
+    Args:
+        optimizer: the optimizer both schedulers are bound to.
+        warmup: any scheduler that steps without a metric, e.g. ``LinearLR``
+            (it may itself be a composite), built on ``optimizer`` and not stepped
+            yet: its epoch 0 is the composite's.
+        plateau: a :class:`ReduceLROnPlateau`.
+        milestone: the epoch at which ``plateau`` takes over, an integer ``>= 1``;
+            usually the warmup's length (``total_iters``).
+
+    Example (LR 0.25 -> 1.0 over 3 epochs, then halve at the second bad epoch in a row):
+        >>> import mlx.optimizers as optim
+        >>> from mlx_lr_scheduler import LinearLR
+        >>> opt = optim.SGD(learning_rate=1.0)
+        >>> warmup = LinearLR(opt, start_factor=0.25, total_iters=3)
+        >>> plateau = ReduceLROnPlateau(opt, factor=0.5, patience=1)
+        >>> scheduler = WarmupThenPlateau(opt, warmup, plateau, milestone=3)
+        >>> print(f"epoch 0: {scheduler.get_last_lr()[0]}")
+        epoch 0: 0.25
+        >>> for epoch, loss in enumerate([3.0, 2.0, 1.5, 1.0, 1.0, 1.0, 0.5]):
+        ...     scheduler.step(loss)
+        ...     print(f"epoch {epoch + 1} (after loss {loss}): {scheduler.get_last_lr()[0]}")
+        epoch 1 (after loss 3.0): 0.5
+        epoch 2 (after loss 2.0): 0.75
+        epoch 3 (after loss 1.5): 1.0
+        epoch 4 (after loss 1.0): 1.0
+        epoch 5 (after loss 1.0): 1.0
+        epoch 6 (after loss 1.0): 0.5
+        epoch 7 (after loss 0.5): 0.5
+    """
+
+    _steps_on_metric = True
+
+    _state_schema = {
+        "milestone": st.integer(minimum=1),
+        "last_epoch": st.integer(minimum=0),
+        "_last_lr": st.float_list(),
+    }
+
+    def __init__(
+        self,
+        optimizer: Any,
+        warmup: LRScheduler,
+        plateau: ReduceLROnPlateau,
+        milestone: int,
+    ) -> None:
+        owner = type(self).__name__
+        self._bind(optimizer)
+        if not isinstance(warmup, LRScheduler):
+            raise TypeError(
+                f"warmup must be an mlx_lr_scheduler scheduler, but got {type(warmup).__name__}"
+            )
+        if warmup._steps_on_metric:
+            raise ValueError(
+                f"warmup must step without a metric, but got a {type(warmup).__name__}"
+            )
+        if not isinstance(plateau, ReduceLROnPlateau):
+            raise TypeError(
+                f"plateau must be a ReduceLROnPlateau, but got {type(plateau).__name__}"
+            )
+        for name, scheduler in (("warmup", warmup), ("plateau", plateau)):
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(
+                    f"{owner} expects both schedulers to belong to its optimizer, but {name} "
+                    f"({type(scheduler).__name__}) is bound to another optimizer"
+                )
+        self.milestone = check_int("milestone", milestone, minimum=1)
+        self._warmup, self._plateau = warmup, plateau
+        self._schedulers = [warmup, plateau]
+        # Neither is stepped here: the warmup stands at its epoch 0 (if freshly built) and
+        # building a ReduceLROnPlateau changes no LR, so the LRs in force are epoch 0's.
+        self.last_epoch = 0
+        self._last_lr = self._group_lrs()
+
+    def step(self, metrics: Any) -> None:  # type: ignore[override]
+        """Advance one epoch with that epoch's metric: warmup until ``milestone``, then plateau."""
+        current = metric_value(metrics)
+        epoch = self.last_epoch + 1
+        if epoch <= self.milestone:
+            self._warmup.step()
+            self._last_lr = self._warmup.get_last_lr()
+        else:
+            self._plateau.step(current)
+            self._last_lr = self._plateau.get_last_lr()
+        self.last_epoch = epoch
+
+    def __repr__(self) -> str:
+        return f"WarmupThenPlateau({self._warmup!r}, {self._plateau!r}, milestone={self.milestone})"

@@ -1,0 +1,138 @@
+"""``SWALR``: anneal to a constant learning rate for stochastic weight averaging."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import check_choice, check_int, check_real, per_group
+
+__all__ = ["SWALR"]
+
+
+def _cosine_anneal(t: float) -> float:
+    return (1 - math.cos(math.pi * t)) / 2
+
+
+def _linear_anneal(t: float) -> float:
+    return t
+
+
+_ANNEAL = {"cos": _cosine_anneal, "linear": _linear_anneal}
+
+
+def _check_swa_lr(name: str, value: Any) -> float:
+    return check_real(name, value, low=0.0)
+
+
+class SWALR(LRScheduler):
+    r"""Anneal each group's learning rate to ``swa_lr`` over ``anneal_epochs``, then hold it.
+
+    torch's ``torch.optim.swa_utils.SWALR``. With :math:`A` = ``anneal_epochs``
+    and :math:`\eta_{swa}` = ``swa_lr``, the LR at the k-th ``step()`` is
+
+    .. math::
+        \eta_k = \alpha_k\,\eta_{swa} + (1 - \alpha_k)\,\eta_{start}, \qquad
+        \alpha_k = a\bigl(\min(1, k / \max(1, A))\bigr)
+
+    where :math:`\eta_{start}` is the group's LR when annealing began and
+    :math:`a(t) = (1 - \cos \pi t)/2` for ``"cos"``, :math:`a(t) = t` for
+    ``"linear"``. Like torch, each step recovers :math:`\eta_{start}` from the
+    current LR, so the anneal continues from whatever LR the group holds: the
+    LR left by the schedule before it (see below), or one set by hand. The count
+    :math:`k` is the number of ``step()`` calls, not ``last_epoch``.
+
+    SWA after another schedule, as in torch: ``SequentialLR(opt, [cosine, swa],
+    milestones=[m])``. At the milestone the LR stays at the cosine's last value
+    for one epoch (torch 2.13's behaviour), then anneals to ``swa_lr``. Or step
+    one or the other by hand (torch's documented pattern): ``swa.step() if epoch
+    > swa_start else cosine.step()``. Averaging the weights themselves is up to
+    the training loop. Izmailov et al., https://arxiv.org/abs/1803.05407.
+
+    Args:
+        optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
+        swa_lr: the learning rate to anneal to, ``>= 0``, or a list with one per
+            parameter group. Stored in each group as ``group["swa_lr"]`` (as in
+            torch) and in ``state_dict()`` as ``swa_lrs``.
+        anneal_epochs: epochs of annealing, an integer ``>= 0``. ``0`` sets
+            ``swa_lr`` at once: at construction, or at the milestone of a
+            ``SequentialLR``. Default: ``10``.
+        anneal_strategy: ``"cos"`` or ``"linear"``. Default: ``"cos"``.
+        last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
+
+    Example (from 1.0 to 0.25 over 3 epochs, linearly):
+        >>> import mlx.optimizers as optim
+        >>> opt = optim.SGD(learning_rate=1.0)
+        >>> scheduler = SWALR(opt, swa_lr=0.25, anneal_epochs=3, anneal_strategy="linear")
+        >>> for epoch in range(5):
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
+        ...     scheduler.step()
+        epoch 0: 1.0
+        epoch 1: 0.7500000000000001
+        epoch 2: 0.5
+        epoch 3: 0.25
+        epoch 4: 0.25
+    """
+
+    _state_schema = {
+        "_anneal_strategy": st.choice(*_ANNEAL),
+        "anneal_epochs": st.integer(minimum=0),
+        "swa_lrs": st.float_list(),
+        **LRScheduler._state_schema,
+    }
+
+    def __init__(
+        self,
+        optimizer: Any,
+        swa_lr: float | Sequence[float],
+        anneal_epochs: int = 10,
+        anneal_strategy: str = "cos",
+        last_epoch: int = -1,
+    ) -> None:
+        groups = self._bind(optimizer)
+        swa_lrs = per_group("swa_lr", swa_lr, len(groups), _check_swa_lr)
+        self.anneal_epochs = check_int("anneal_epochs", anneal_epochs, minimum=0)
+        self._anneal_strategy = check_choice("anneal_strategy", anneal_strategy, tuple(_ANNEAL))
+        check_int("last_epoch", last_epoch, minimum=-1)
+        self.swa_lrs = swa_lrs
+        super().__init__(optimizer, last_epoch)
+
+    @property
+    def swa_lrs(self) -> list[float]:
+        """Each group's ``swa_lr``, kept in the group as torch keeps it."""
+        return [group["swa_lr"] for group in self.param_groups]
+
+    @swa_lrs.setter
+    def swa_lrs(self, values: list[float]) -> None:
+        for group, value in zip(self.param_groups, values):
+            group["swa_lr"] = value
+
+    def get_lr(self) -> list[float]:
+        self._warn_if_outside_step()
+        anneal = _ANNEAL[self._anneal_strategy]
+        step = self._step_count - 1
+        if self.anneal_epochs == 0:
+            step = max(1, step)
+        span = max(1, self.anneal_epochs)
+        previous_alpha = anneal(max(0, min(1, (step - 1) / span)))
+        alpha = anneal(max(0, min(1, step / span)))
+        lrs = []
+        for group in self.param_groups:
+            swa_lr, lr = group["swa_lr"], group.get_lr()
+            # Undo the previous step's interpolation to find the LR the anneal started from.
+            if previous_alpha == 1:
+                start = swa_lr
+            else:
+                start = (lr - previous_alpha * swa_lr) / (1 - previous_alpha)
+            lrs.append(swa_lr * alpha + start * (1 - alpha))
+        return lrs
+
+    def _check_state(self, state_dict: Any) -> dict[str, Any]:
+        if isinstance(state_dict, Mapping) and "swa_lrs" not in state_dict:
+            # A torch state_dict: torch keeps swa_lr in the optimizer's param groups
+            # (restored by its optimizer's load_state_dict), so keep the groups' own.
+            state_dict = {**state_dict, "swa_lrs": self.swa_lrs}
+        return super()._check_state(state_dict)

@@ -5,12 +5,14 @@ import json
 import math
 import warnings
 
+import mlx.core as mx
+import mlx.nn as nn
 import mlx.optimizers as optim
 import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from mlx_lr_scheduler import SWALR
+from mlx_lr_scheduler import SWALR, CosineAnnealingLR, SequentialLR
 from oracle import TORCH, first_mismatch, mlx_optimizer, run_both, torch_optimizer
 
 LRS = [(0.1,), (0.1, 0.03)]
@@ -107,6 +109,37 @@ def test_hand_set_lr_midway_continues_like_torch():
 def test_step_with_epoch_like_torch():
     args = [()] * 3 + [(9,)] + [()] * 3 + [(2,)]
     assert first_mismatch(*run_both(swa(0.01, 5), len(args), step_args=lambda k: args[k])) is None
+
+
+def test_swa_after_cosine_drives_a_compiled_step_without_retrace():
+    model = nn.Linear(3, 1)
+    opt = optim.SGD(learning_rate=0.1)
+    opt.init(model.trainable_parameters())
+    cosine = CosineAnnealingLR(opt, T_max=6)
+    scheduler = SequentialLR(opt, [cosine, SWALR(opt, 0.02, anneal_epochs=2)], milestones=[4])
+    state = [model.state, opt.state]
+    x, y = mx.ones((4, 3)), mx.zeros((4, 1))
+    traces = []
+
+    def loss_fn(m):
+        return nn.losses.mse_loss(m(x), y)
+
+    def train_step():
+        traces.append(1)
+        loss, grads = nn.value_and_grad(model, loss_fn)(model)
+        opt.update(model, grads)
+        return loss
+
+    compiled = mx.compile(train_step, inputs=state, outputs=state)
+    for _ in range(9):
+        lr = scheduler.get_last_lr()[0]
+        before, grad = model.weight, nn.value_and_grad(model, loss_fn)(model)[1]["weight"]
+        compiled()
+        mx.eval(state)
+        assert mx.allclose(model.weight, before - lr * grad, rtol=1e-6)
+        scheduler.step()
+    assert scheduler.get_last_lr() == [0.02]
+    assert len(traces) == 1
 
 
 # -- state ---------------------------------------------------------------------------------

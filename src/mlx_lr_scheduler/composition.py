@@ -8,11 +8,12 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int
+from mlx_lr_scheduler.validation import check_callable, check_int
 
-__all__ = ["ChainedScheduler", "SequentialLR"]
+__all__ = ["ChainedScheduler", "SequentialLR", "sequential_lr"]
 
 
 def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRScheduler]:
@@ -178,6 +179,11 @@ class SequentialLR(_Composite):
     def __repr__(self) -> str:
         return f"SequentialLR({self._schedulers!r}, milestones={self._milestones})"
 
+    def _schedule(self, group: int) -> sm.Schedule:
+        return sequential_lr(
+            [child._schedule(group) for child in self._schedulers], self._milestones
+        )
+
 
 def _check_milestones(name: str, milestones: Any, expected: int | None) -> list[int]:
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
@@ -241,3 +247,62 @@ class ChainedScheduler(_Composite):
 
     def __repr__(self) -> str:
         return f"ChainedScheduler({self._schedulers!r})"
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def sequential_lr(schedules: Sequence[Any], milestones: Sequence[int]) -> sm.Schedule:
+    r"""Join schedule functions one after another, as :class:`SequentialLR` joins schedulers.
+
+    .. math:: \eta(t) = S_i(t - m_i) \quad\text{for } m_i \le t < m_{i+1}
+
+    where :math:`S_i` is ``schedules[i]``, :math:`m_0 = 0` and :math:`m_1 < m_2 <
+    \dots` are ``milestones``: each schedule after the first restarts at its own
+    step 0 at its milestone (a warmup, then a decay that starts at its top).
+
+    Args:
+        schedules: the schedule functions, at least one: this module's, or any
+            ``schedule(step)`` that takes an ``int`` and a uint64 ``mx.array`` (MLX's
+            ``optim.cosine_decay`` and friends qualify). Each is evaluated on
+            steps counted from its milestone, formed without wrapping.
+        milestones: ``len(schedules) - 1`` strictly increasing integer steps ``>= 1``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps. An array step evaluates every schedule and
+        selects; an ``int`` step evaluates only the active one.
+
+    Example (a linear warmup over 2 steps, then a cosine over 4):
+        >>> import mlx.core as mx
+        >>> from mlx_lr_scheduler.schedules import cosine_annealing_lr, linear_lr
+        >>> warmup = linear_lr(1.0, start_factor=0.5, total_iters=2)
+        >>> schedule = sequential_lr([warmup, cosine_annealing_lr(1.0, T_max=4)], milestones=[2])
+        >>> schedule(0), schedule(2), schedule(4)
+        (0.5, 1.0, 0.5)
+        >>> schedule(mx.array([1, 3, 5, 6]))
+        array([0.75, 0.853553, 0.146447, 0], dtype=float32)
+    """
+    functions = _check_schedule_list(schedules)
+    starts = [0, *_check_milestones("milestones", milestones, len(functions) - 1)]
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        if not sm.is_array(t):
+            i = bisect_right(starts, t) - 1
+            return sm.finish(functions[i](t - starts[i]), t)
+        value = sm.finish(functions[0](t), t)
+        for start, function in zip(starts[1:], functions[1:]):
+            later = sm.finish(function(sm.maximum(t, start) - start), t)
+            value = sm.where(t >= start, later, value)
+        return value
+
+    return sm.Schedule(schedule, "sequential_lr", schedules=functions, milestones=starts[1:])
+
+
+def _check_schedule_list(schedules: Any) -> list[Any]:
+    if callable(schedules) or not isinstance(schedules, Sequence) or isinstance(schedules, str):
+        raise TypeError(f"schedules must be a list of schedule functions, but got {schedules!r}")
+    if len(schedules) < 1:
+        raise ValueError("sequential_lr expects at least one schedule, but got an empty list")
+    return [check_callable(f"schedules[{i}]", function) for i, function in enumerate(schedules)]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_int, check_real
 
-__all__ = ["ConstantLR"]
+__all__ = ["ConstantLR", "constant_lr"]
 
 
 class ConstantLR(LRScheduler):
@@ -62,3 +63,59 @@ class ConstantLR(LRScheduler):
     def _get_closed_form_lr(self) -> list[float]:
         scale = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
         return [base_lr * scale for base_lr in self.base_lrs]
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return constant_lr(self.base_lrs[group], self.factor, self.total_iters)
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def constant_lr(
+    base_lr: float, factor: float = 1.0 / 3, total_iters: int = 5, steps_per_epoch: int = 1
+) -> sm.Schedule:
+    r""":class:`ConstantLR` as a function of the step: scaled by ``factor`` until ``total_iters``.
+
+    .. math:: \eta(t) = \eta_0 \cdot \begin{cases} f & e < T \\ 1 & e \ge T \end{cases},
+        \qquad e = \lfloor t / k \rfloor
+
+    with :math:`\eta_0` = ``base_lr``, :math:`f` = ``factor``, :math:`T` =
+    ``total_iters`` and :math:`k` = ``steps_per_epoch``.
+
+    Args:
+        base_lr: the learning rate from epoch ``total_iters`` on, ``>= 0``.
+        factor: the factor before that, in ``(0, 1]``; ``1`` is constant. Default: ``1/3``.
+        total_iters: number of epochs scaled, an integer ``>= 1``. Default: ``5``.
+        steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps.
+
+    Example:
+        >>> import mlx.core as mx
+        >>> schedule = constant_lr(0.1, factor=0.5, total_iters=2)
+        >>> schedule(0), schedule(2)
+        (0.05, 0.1)
+        >>> schedule(mx.arange(4))
+        array([0.05, 0.05, 0.1, 0.1], dtype=float32)
+    """
+    base_lr = check_real("base_lr", base_lr, low=0.0)
+    factor = check_real("factor", factor, low=0.0, low_open=True, high=1.0)
+    total_iters = check_int("total_iters", total_iters, minimum=1)
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    end = total_iters * steps_per_epoch
+    scaled = base_lr * factor
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        return sm.finish(sm.where(t < end, scaled, base_lr), t)
+
+    return sm.Schedule(
+        schedule,
+        "constant_lr",
+        base_lr=base_lr,
+        factor=factor,
+        total_iters=total_iters,
+        steps_per_epoch=steps_per_epoch,
+    )

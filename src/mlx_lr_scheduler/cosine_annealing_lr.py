@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_int, check_real
 
-__all__ = ["CosineAnnealingLR"]
+__all__ = ["CosineAnnealingLR", "cosine_annealing_lr"]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -79,3 +80,70 @@ class CosineAnnealingLR(LRScheduler):
         epoch, period, eta_min = self.last_epoch, self.T_max, self.eta_min
         cosine = 1 + math.cos(math.pi * epoch / period)
         return [eta_min + (base_lr - eta_min) * cosine / 2 for base_lr in self.base_lrs]
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return cosine_annealing_lr(self.base_lrs[group], self.T_max, self.eta_min)
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def cosine_annealing_lr(
+    base_lr: float, T_max: int, eta_min: float = 0.0, steps_per_epoch: int = 1
+) -> sm.Schedule:
+    r""":class:`CosineAnnealingLR` as a function of the step: a cosine down to ``eta_min``.
+
+    .. math:: \eta(t) = \eta_{min} + (\eta_0 - \eta_{min})\,\frac{1 + \cos(\pi e / T)}{2}
+        = \eta_{min} + (\eta_0 - \eta_{min}) \sin^2\!\Big(\frac{\pi\,|T - r|}{2T}\Big)
+
+    with :math:`\eta_0` = ``base_lr``, :math:`\eta_{min}` = ``eta_min``, :math:`T` =
+    ``T_max``, :math:`e = \lfloor t / k \rfloor` for :math:`k` = ``steps_per_epoch``
+    and :math:`r = e \bmod 2T`. Like the class (and torch), the curve is not
+    clamped: past :math:`T` it rises back to :math:`\eta_0` at :math:`2T`. The
+    :math:`\sin^2` of the exact distance to the trough keeps the relative accuracy
+    in the tail, where ``1 + cos`` cancels.
+
+    Args:
+        base_lr: the learning rate at step 0, ``>= 0``.
+        T_max: half-period in epochs, an integer ``>= 1``.
+        eta_min: the minimum learning rate, ``>= 0``. It may exceed ``base_lr``
+            (the curve then rises to it). Default: ``0.0``.
+        steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps.
+
+    Example:
+        >>> import mlx.core as mx
+        >>> schedule = cosine_annealing_lr(1.0, T_max=4)
+        >>> schedule(0), round(schedule(1), 6), schedule(4)
+        (1.0, 0.853553, 0.0)
+        >>> schedule(mx.arange(5))
+        array([1, 0.853553, 0.5, 0.146447, 0], dtype=float32)
+    """
+    base_lr = check_real("base_lr", base_lr, low=0.0)
+    T_max = check_int("T_max", T_max, minimum=1)
+    eta_min = check_real("eta_min", eta_min, low=0.0)
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    # Rise from the lower end with the weight of the upper one: nothing cancels,
+    # whichever of base_lr and eta_min is larger.
+    low, high = sorted((base_lr, eta_min))
+    base_on_top = base_lr >= eta_min
+    scale = math.pi / (2 * T_max)
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        r = (t // steps_per_epoch) % (2 * T_max)
+        to_trough = (sm.maximum(r, T_max) - T_max) + (T_max - sm.minimum(r, T_max))
+        weight = sm.sin_squared(to_trough if base_on_top else T_max - to_trough, scale)
+        return sm.finish(low + (high - low) * weight, t)
+
+    return sm.Schedule(
+        schedule,
+        "cosine_annealing_lr",
+        base_lr=base_lr,
+        T_max=T_max,
+        eta_min=eta_min,
+        steps_per_epoch=steps_per_epoch,
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_real
+from mlx_lr_scheduler.validation import check_int, check_real
 
-__all__ = ["ExponentialLR"]
+__all__ = ["ExponentialLR", "exponential_lr"]
 
 
 class ExponentialLR(LRScheduler):
@@ -47,3 +48,53 @@ class ExponentialLR(LRScheduler):
     def _get_closed_form_lr(self) -> list[float]:
         factor = self.gamma**self.last_epoch
         return [base_lr * factor for base_lr in self.base_lrs]
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return exponential_lr(self.base_lrs[group], self.gamma)
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def exponential_lr(base_lr: float, gamma: float, steps_per_epoch: int = 1) -> sm.Schedule:
+    r""":class:`ExponentialLR` as a function of the step: multiply by ``gamma`` every epoch.
+
+    .. math:: \eta(t) = \eta_0 \cdot \gamma^{e}, \qquad e = \lfloor t / k \rfloor
+
+    with :math:`\eta_0` = ``base_lr``, :math:`\gamma` = ``gamma`` and :math:`k` =
+    ``steps_per_epoch``. In float32, :math:`\gamma^e` is formed from
+    :math:`\log_2 \gamma` taken in float64 and an exactly split product (see
+    :class:`~mlx_lr_scheduler.schedule_math.Power`): ``gamma = 0.99999`` stays
+    within ``1e-6`` over ``3 * 10**7`` steps, where float32's ``gamma**t`` is off
+    by ``1e-2`` at ``10**6``.
+
+    Args:
+        base_lr: the learning rate at step 0, ``>= 0``.
+        gamma: multiplicative factor, ``>= 0``. ``0`` drops the LR to 0 after
+            the first epoch, ``1`` keeps it constant, ``> 1`` grows it.
+        steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps.
+
+    Example:
+        >>> import mlx.core as mx
+        >>> schedule = exponential_lr(1.0, gamma=0.5)
+        >>> schedule(0), schedule(3)
+        (1.0, 0.125)
+        >>> schedule(mx.arange(4))
+        array([1, 0.5, 0.25, 0.125], dtype=float32)
+    """
+    base_lr = check_real("base_lr", base_lr, low=0.0)
+    gamma = check_real("gamma", gamma, low=0.0)
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    power = sm.Power(gamma)
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        return sm.finish(base_lr * power(t // steps_per_epoch), t)
+
+    return sm.Schedule(
+        schedule, "exponential_lr", base_lr=base_lr, gamma=gamma, steps_per_epoch=steps_per_epoch
+    )

@@ -6,11 +6,12 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_callable
+from mlx_lr_scheduler.validation import check_callable, check_int, check_real
 
-__all__ = ["LambdaLR", "MultiplicativeLR"]
+__all__ = ["LambdaLR", "MultiplicativeLR", "lambda_lr"]
 
 LrLambda = Callable[[int], float]
 
@@ -107,6 +108,9 @@ class LambdaLR(_LambdaScheduler):
         epoch = self.last_epoch
         return [base_lr * fn(epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
+    def _schedule(self, group: int) -> sm.Schedule:
+        return lambda_lr(self.base_lrs[group], self.lr_lambdas[group])
+
 
 class MultiplicativeLR(_LambdaScheduler):
     r"""Multiply each group's learning rate by a function of the epoch at every step.
@@ -136,3 +140,53 @@ class MultiplicativeLR(_LambdaScheduler):
             return self._group_lrs()
         epoch = self.last_epoch
         return [lr * fn(epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def lambda_lr(base_lr: float, lr_lambda: LrLambda, steps_per_epoch: int = 1) -> sm.Schedule:
+    r""":class:`LambdaLR` as a function of the step: ``base_lr`` times a function of the epoch.
+
+    .. math:: \eta(t) = \eta_0 \cdot \lambda(e), \qquad e = \lfloor t / k \rfloor
+
+    with :math:`\eta_0` = ``base_lr``, :math:`\lambda` = ``lr_lambda`` and
+    :math:`k` = ``steps_per_epoch``.
+
+    Args:
+        base_lr: the learning rate ``lr_lambda`` scales, ``>= 0``.
+        lr_lambda: the factor as a function of the epoch. It receives what the
+            schedule receives: an ``int`` for an ``int`` step, and a uint64
+            ``mx.array`` for an array step (inside ``mx.compile`` too), so write it
+            with operators and ``mx`` functions (``0.95 ** e``, ``mx.minimum(e, 10) / 10``;
+            not ``min`` or ``if``), and mind that ``e - 10`` wraps around below 10
+            in uint64. Its accuracy in float32 is its own.
+        steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps.
+
+    Example:
+        >>> import mlx.core as mx
+        >>> schedule = lambda_lr(0.5, lambda epoch: 0.5**epoch)
+        >>> schedule(0), schedule(3)
+        (0.5, 0.0625)
+        >>> schedule(mx.arange(4))
+        array([0.5, 0.25, 0.125, 0.0625], dtype=float32)
+    """
+    base_lr = check_real("base_lr", base_lr, low=0.0)
+    lr_lambda = check_callable("lr_lambda", lr_lambda)
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        return sm.finish(base_lr * lr_lambda(t // steps_per_epoch), t)
+
+    return sm.Schedule(
+        schedule,
+        "lambda_lr",
+        base_lr=base_lr,
+        lr_lambda=lr_lambda,
+        steps_per_epoch=steps_per_epoch,
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_int, check_real
 
-__all__ = ["LinearLR"]
+__all__ = ["LinearLR", "linear_lr"]
 
 
 class LinearLR(LRScheduler):
@@ -78,3 +79,70 @@ class LinearLR(LRScheduler):
             self.start_factor + delta * min(self.total_iters, self.last_epoch) / self.total_iters
         )
         return [base_lr * scale for base_lr in self.base_lrs]
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return linear_lr(self.base_lrs[group], self.start_factor, self.end_factor, self.total_iters)
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def linear_lr(
+    base_lr: float,
+    start_factor: float = 1.0 / 3,
+    end_factor: float = 1.0,
+    total_iters: int = 5,
+    steps_per_epoch: int = 1,
+) -> sm.Schedule:
+    r""":class:`LinearLR` as a function of the step: a linear ramp of the factor, then constant.
+
+    .. math:: \eta(t) = \eta_0\,\frac{f_s (T - m) + f_e\, m}{T},
+        \qquad m = \min(e, T),\ e = \lfloor t / k \rfloor
+
+    with :math:`\eta_0` = ``base_lr``, :math:`f_s` = ``start_factor``,
+    :math:`f_e` = ``end_factor``, :math:`T` = ``total_iters`` and :math:`k` =
+    ``steps_per_epoch``. (A weighted sum rather than ``f_s + (f_e - f_s) m / T``,
+    so a ramp down to ``end_factor = 0`` keeps its relative accuracy at the end.)
+
+    Args:
+        base_lr: the learning rate the factors multiply, ``>= 0``.
+        start_factor: factor at epoch 0, in ``(0, 1]``. Default: ``1/3``.
+        end_factor: factor from epoch ``total_iters`` on, in ``[0, 1]``. Default: ``1.0``.
+        total_iters: length of the ramp in epochs, an integer ``>= 1``. Default: ``5``.
+        steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps.
+
+    Example:
+        >>> import mlx.core as mx
+        >>> schedule = linear_lr(1.0, start_factor=0.25, total_iters=3)
+        >>> schedule(0), schedule(1), schedule(3), schedule(100)
+        (0.25, 0.5, 1.0, 1.0)
+        >>> schedule(mx.arange(5))
+        array([0.25, 0.5, 0.75, 1, 1], dtype=float32)
+    """
+    base_lr = check_real("base_lr", base_lr, low=0.0)
+    start_factor = check_real("start_factor", start_factor, low=0.0, low_open=True, high=1.0)
+    end_factor = check_real("end_factor", end_factor, low=0.0, high=1.0)
+    total_iters = check_int("total_iters", total_iters, minimum=1)
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    start_weight = base_lr * start_factor / total_iters
+    end_weight = base_lr * end_factor / total_iters
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        done = sm.minimum(t // steps_per_epoch, total_iters)
+        left = total_iters - done
+        return sm.finish(sm.as_float(left) * start_weight + sm.as_float(done) * end_weight, t)
+
+    return sm.Schedule(
+        schedule,
+        "linear_lr",
+        base_lr=base_lr,
+        start_factor=start_factor,
+        end_factor=end_factor,
+        total_iters=total_iters,
+        steps_per_epoch=steps_per_epoch,
+    )

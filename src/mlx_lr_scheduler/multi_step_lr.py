@@ -6,11 +6,12 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_int, check_real
 
-__all__ = ["MultiStepLR"]
+__all__ = ["MultiStepLR", "multi_step_lr"]
 
 
 def _check_milestones(name: str, milestones: Any) -> list[int]:
@@ -92,3 +93,62 @@ class MultiStepLR(LRScheduler):
     def _get_closed_form_lr(self) -> list[float]:
         factor = self.gamma ** bisect_right(self._milestones, self.last_epoch)
         return [base_lr * factor for base_lr in self.base_lrs]
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return multi_step_lr(self.base_lrs[group], self._milestones, self.gamma)
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def multi_step_lr(
+    base_lr: float, milestones: Iterable[int], gamma: float = 0.1, steps_per_epoch: int = 1
+) -> sm.Schedule:
+    r""":class:`MultiStepLR` as a function of the step: decay by ``gamma`` at each milestone.
+
+    .. math:: \eta(t) = \eta_0 \cdot \gamma^{\#\{m \in M : m \le e\}},
+        \qquad e = \lfloor t / k \rfloor
+
+    with :math:`\eta_0` = ``base_lr``, :math:`M` = ``milestones`` (a milestone
+    listed twice decays twice), :math:`\gamma` = ``gamma`` and :math:`k` =
+    ``steps_per_epoch``.
+
+    Args:
+        base_lr: the learning rate before the first milestone, ``>= 0``.
+        milestones: epochs at which to decay, integers ``>= 0``, in any order.
+            An empty list keeps the LR constant; a milestone at 0 decays from the start.
+        gamma: multiplicative factor, ``>= 0``. Default: ``0.1``.
+        steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps. An array step costs a binary search:
+        ``log2(len(milestones))`` gathers.
+
+    Example:
+        >>> import mlx.core as mx
+        >>> schedule = multi_step_lr(1.0, milestones=[1, 3], gamma=0.5)
+        >>> schedule(0), schedule(1), schedule(3)
+        (1.0, 0.5, 0.25)
+        >>> schedule(mx.arange(5))
+        array([1, 0.5, 0.5, 0.25, 0.25], dtype=float32)
+    """
+    base_lr = check_real("base_lr", base_lr, low=0.0)
+    epochs = _check_milestones("milestones", milestones)
+    gamma = check_real("gamma", gamma, low=0.0)
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    power = sm.Power(gamma)
+    boundaries = sm.Boundaries([m * steps_per_epoch for m in epochs])
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        return sm.finish(base_lr * power(boundaries.count(t)), t)
+
+    return sm.Schedule(
+        schedule,
+        "multi_step_lr",
+        base_lr=base_lr,
+        milestones=epochs,
+        gamma=gamma,
+        steps_per_epoch=steps_per_epoch,
+    )

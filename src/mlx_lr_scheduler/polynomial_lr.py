@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_int, check_real
 
-__all__ = ["PolynomialLR"]
+__all__ = ["PolynomialLR", "polynomial_lr"]
 
 
 class PolynomialLR(LRScheduler):
@@ -60,3 +61,61 @@ class PolynomialLR(LRScheduler):
     def _get_closed_form_lr(self) -> list[float]:
         factor = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
         return [base_lr * factor for base_lr in self.base_lrs]
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return polynomial_lr(self.base_lrs[group], self.total_iters, self.power)
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def polynomial_lr(
+    base_lr: float, total_iters: int = 5, power: float = 1.0, steps_per_epoch: int = 1
+) -> sm.Schedule:
+    r""":class:`PolynomialLR` as a function of the step: polynomial decay to 0.
+
+    .. math:: \eta(t) = \eta_0 \left(\frac{T - \min(e, T)}{T}\right)^{p},
+        \qquad e = \lfloor t / k \rfloor
+
+    with :math:`\eta_0` = ``base_lr``, :math:`T` = ``total_iters``, :math:`p` =
+    ``power`` and :math:`k` = ``steps_per_epoch``. The remaining fraction is
+    formed from the exact integer :math:`T - \min(e, T)`, so the tail near 0 keeps
+    its relative accuracy.
+
+    Args:
+        base_lr: the learning rate at step 0, ``>= 0``.
+        total_iters: epochs until the LR reaches 0, an integer ``>= 1``. Default: ``5``.
+        power: the exponent, ``>= 0``; ``1`` is linear decay, ``0`` keeps the LR
+            constant (``0**0 = 1``). Default: ``1.0``.
+        steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps.
+
+    Example:
+        >>> import mlx.core as mx
+        >>> schedule = polynomial_lr(1.0, total_iters=4, power=2.0)
+        >>> schedule(0), schedule(2), schedule(4)
+        (1.0, 0.25, 0.0)
+        >>> schedule(mx.arange(6))
+        array([1, 0.5625, 0.25, 0.0625, 0, 0], dtype=float32)
+    """
+    base_lr = check_real("base_lr", base_lr, low=0.0)
+    total_iters = check_int("total_iters", total_iters, minimum=1)
+    power = check_real("power", power, low=0.0)
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        left = total_iters - sm.minimum(t // steps_per_epoch, total_iters)
+        return sm.finish(base_lr * sm.real_power(sm.as_float(left) / total_iters, power), t)
+
+    return sm.Schedule(
+        schedule,
+        "polynomial_lr",
+        base_lr=base_lr,
+        total_iters=total_iters,
+        power=power,
+        steps_per_epoch=steps_per_epoch,
+    )

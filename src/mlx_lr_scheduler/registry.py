@@ -10,18 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
-from mlx_lr_scheduler.constant_lr import ConstantLR
-from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
+from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR, sequential_lr
+from mlx_lr_scheduler.constant_lr import ConstantLR, constant_lr
+from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR, cosine_annealing_lr
 from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmRestarts
-from mlx_lr_scheduler.exponential_lr import ExponentialLR
-from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
-from mlx_lr_scheduler.linear_lr import LinearLR
-from mlx_lr_scheduler.multi_step_lr import MultiStepLR
-from mlx_lr_scheduler.polynomial_lr import PolynomialLR
+from mlx_lr_scheduler.exponential_lr import ExponentialLR, exponential_lr
+from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR, lambda_lr
+from mlx_lr_scheduler.linear_lr import LinearLR, linear_lr
+from mlx_lr_scheduler.multi_step_lr import MultiStepLR, multi_step_lr
+from mlx_lr_scheduler.polynomial_lr import PolynomialLR, polynomial_lr
 from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.step_lr import StepLR
+from mlx_lr_scheduler.step_lr import StepLR, step_lr
 from mlx_lr_scheduler.swa_lr import SWALR
 
 __all__ = ["SCHEDULES", "ScheduleEntry"]
@@ -32,7 +32,9 @@ class ScheduleEntry:
     """A torch-named scheduler class and, where it has a closed form, its schedule function."""
 
     scheduler: type[LRScheduler]
-    #: Factory in :mod:`mlx_lr_scheduler.schedules` returning ``schedule(step)``, or None.
+    #: Factory in :mod:`mlx_lr_scheduler.schedules` returning ``schedule(step)``, taking the
+    #: class's arguments (``base_lr`` first where the class reads it from the optimizer);
+    #: None only where the class has no closed form.
     function: Callable[..., Any] | None = None
     #: True for composites (their arguments are other schedulers).
     composite: bool = False
@@ -45,16 +47,16 @@ class ScheduleEntry:
 SCHEDULES: dict[str, ScheduleEntry] = {
     entry.name: entry
     for entry in [
-        ScheduleEntry(LambdaLR),
+        ScheduleEntry(LambdaLR, function=lambda_lr),
         ScheduleEntry(MultiplicativeLR),
-        ScheduleEntry(StepLR),
-        ScheduleEntry(MultiStepLR),
-        ScheduleEntry(ConstantLR),
-        ScheduleEntry(LinearLR),
-        ScheduleEntry(ExponentialLR),
-        ScheduleEntry(PolynomialLR),
-        ScheduleEntry(CosineAnnealingLR),
-        ScheduleEntry(SequentialLR, composite=True),
+        ScheduleEntry(StepLR, function=step_lr),
+        ScheduleEntry(MultiStepLR, function=multi_step_lr),
+        ScheduleEntry(ConstantLR, function=constant_lr),
+        ScheduleEntry(LinearLR, function=linear_lr),
+        ScheduleEntry(ExponentialLR, function=exponential_lr),
+        ScheduleEntry(PolynomialLR, function=polynomial_lr),
+        ScheduleEntry(CosineAnnealingLR, function=cosine_annealing_lr),
+        ScheduleEntry(SequentialLR, function=sequential_lr, composite=True),
         ScheduleEntry(ChainedScheduler, composite=True),
         ScheduleEntry(CosineAnnealingWarmRestarts),
         ScheduleEntry(SWALR),

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.param_groups import ParamGroup, param_groups
+from mlx_lr_scheduler.schedule_math import Schedule, check_step
 from mlx_lr_scheduler.validation import check_int
 
 __all__ = ["EPOCH_DEPRECATION_WARNING", "LRScheduler"]
@@ -201,6 +202,58 @@ class LRScheduler:
     def get_last_lr(self) -> list[float]:
         """The learning rates set by the last ``step()``, one Python float per group."""
         return list(self._last_lr)
+
+    # -- the schedule function ---------------------------------------------------
+    def schedule(self, group: int = 0, *, steps_per_epoch: int = 1) -> Schedule:
+        """This scheduler's closed form as a schedule function of the optimizer step.
+
+        ``schedule(step)`` is the learning rate this scheduler sets for parameter
+        group ``group`` after ``step // steps_per_epoch`` calls to ``step()``, from
+        a fresh start: computed from ``base_lrs`` and the hyperparameters, so a
+        learning rate set by hand does not carry over. Give it to an MLX optimizer
+        (``optim.AdamW(learning_rate=scheduler.schedule(steps_per_epoch=len(loader)))``)
+        to run the schedule inside a compiled train step; it follows the rules of
+        :mod:`mlx_lr_scheduler.schedules`.
+
+        Raises:
+            TypeError: this scheduler has no closed form (``MultiplicativeLR``,
+                ``ChainedScheduler``, ``ReduceLROnPlateau``, a custom subclass).
+            ValueError: ``group`` or ``steps_per_epoch`` out of range.
+
+        Example:
+            >>> import mlx.core as mx, mlx.optimizers as optim
+            >>> from mlx_lr_scheduler import StepLR
+            >>> scheduler = StepLR(optim.SGD(learning_rate=0.1), step_size=2, gamma=0.5)
+            >>> schedule = scheduler.schedule(steps_per_epoch=10)
+            >>> schedule(0), schedule(19), schedule(20)
+            (0.1, 0.1, 0.05)
+            >>> schedule(mx.array([0, 20, 40]))
+            array([0.1, 0.05, 0.025], dtype=float32)
+        """
+        n_groups = len(self.param_groups)
+        group = check_int("group", group, minimum=0)
+        if group >= n_groups:
+            raise ValueError(
+                f"group must be the index of a parameter group, in [0, {n_groups - 1}], "
+                f"but got {group}"
+            )
+        steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+        function = self._schedule(group)
+        if steps_per_epoch == 1:
+            return function
+        return Schedule(
+            lambda step: function(check_step(step) // steps_per_epoch),
+            "every",
+            schedule=function,
+            steps_per_epoch=steps_per_epoch,
+        )
+
+    def _schedule(self, group: int) -> Schedule:
+        """The schedule function of ``group``, one unit per ``step()`` (closed-form classes)."""
+        raise TypeError(
+            f"{type(self).__name__} has no closed form, so no schedule function: its learning "
+            "rate depends on more than the step count"
+        )
 
     # -- state -----------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

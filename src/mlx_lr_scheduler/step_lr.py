@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_int, check_real
 
-__all__ = ["StepLR"]
+__all__ = ["StepLR", "step_lr"]
 
 
 class StepLR(LRScheduler):
@@ -59,3 +60,61 @@ class StepLR(LRScheduler):
     def _get_closed_form_lr(self) -> list[float]:
         factor = self.gamma ** (self.last_epoch // self.step_size)
         return [base_lr * factor for base_lr in self.base_lrs]
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return step_lr(self.base_lrs[group], self.step_size, self.gamma)
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def step_lr(
+    base_lr: float, step_size: int, gamma: float = 0.1, steps_per_epoch: int = 1
+) -> sm.Schedule:
+    r""":class:`StepLR` as a function of the step: decay by ``gamma`` every ``step_size`` epochs.
+
+    .. math:: \eta(t) = \eta_0 \cdot \gamma^{\lfloor e / s \rfloor},
+        \qquad e = \lfloor t / k \rfloor
+
+    with :math:`\eta_0` = ``base_lr``, :math:`s` = ``step_size``, :math:`\gamma` =
+    ``gamma`` and :math:`k` = ``steps_per_epoch``.
+
+    Args:
+        base_lr: the learning rate at step 0, ``>= 0``.
+        step_size: period of the decay in epochs, an integer ``>= 1``.
+        gamma: multiplicative factor, ``>= 0``. ``0`` drops the LR to 0 at the
+            first decay; ``> 1`` grows it. Default: ``0.1``.
+        steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``
+            (``t`` counts epochs).
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps (see :mod:`mlx_lr_scheduler.schedules`).
+
+    Example:
+        >>> import mlx.core as mx
+        >>> schedule = step_lr(0.1, step_size=2, gamma=0.5)
+        >>> schedule(0), schedule(2), schedule(4)
+        (0.1, 0.05, 0.025)
+        >>> schedule(mx.arange(5))
+        array([0.1, 0.1, 0.05, 0.05, 0.025], dtype=float32)
+    """
+    base_lr = check_real("base_lr", base_lr, low=0.0)
+    step_size = check_int("step_size", step_size, minimum=1)
+    gamma = check_real("gamma", gamma, low=0.0)
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    power = sm.Power(gamma)
+    period = step_size * steps_per_epoch
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        return sm.finish(base_lr * power(t // period), t)
+
+    return sm.Schedule(
+        schedule,
+        "step_lr",
+        base_lr=base_lr,
+        step_size=step_size,
+        gamma=gamma,
+        steps_per_epoch=steps_per_epoch,
+    )

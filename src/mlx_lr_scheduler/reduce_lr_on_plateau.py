@@ -21,7 +21,7 @@ __all__ = ["ReduceLROnPlateau", "WarmupThenPlateau"]
 _INF = math.inf
 
 
-def metric_value(metrics: Any) -> float:
+def _metric_value(metrics: Any) -> float:
     """``metrics`` as a Python float: a real number, or an ``mx.array`` holding one.
 
     Reading an ``mx.array`` evaluates it (``.item()``), which waits for the
@@ -206,7 +206,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
         """Record one epoch's metric (a number or a one-value ``mx.array``) and reduce if due."""
-        current = metric_value(metrics)
+        current = _metric_value(metrics)
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
@@ -353,7 +353,7 @@ class WarmupThenPlateau(_Composite):
 
     def step(self, metrics: Any) -> None:  # type: ignore[override]
         """Advance one epoch with that epoch's metric: warmup until ``milestone``, then plateau."""
-        current = metric_value(metrics)
+        current = _metric_value(metrics)
         epoch = self.last_epoch + 1
         if epoch <= self.milestone:
             self._warmup.step()

@@ -10,10 +10,12 @@ from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
 from mlx_lr_scheduler.constant_lr import ConstantLR
 from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
 from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmRestarts
+from mlx_lr_scheduler.cyclic_lr import CyclicLR
 from mlx_lr_scheduler.exponential_lr import ExponentialLR
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
 from mlx_lr_scheduler.linear_lr import LinearLR
 from mlx_lr_scheduler.multi_step_lr import MultiStepLR
+from mlx_lr_scheduler.one_cycle_lr import OneCycleLR
 from mlx_lr_scheduler.polynomial_lr import PolynomialLR
 from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenPlateau
 from mlx_lr_scheduler.scheduler import LRScheduler
@@ -28,12 +30,14 @@ __all__ = [
     "ConstantLR",
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
     "MultiplicativeLR",
+    "OneCycleLR",
     "PolynomialLR",
     "ReduceLROnPlateau",
     "SequentialLR",

@@ -1,0 +1,358 @@
+"""``CyclicLR``: the learning rate cycles between two bounds (and momentum the other way)."""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.momentum import (
+    ScheduledMomentum,
+    apply_momentum_records,
+    bind_momentum,
+    check_computed_momenta,
+    check_momentum,
+    check_param_group_records,
+    check_use_beta1,
+    dump_use_beta1,
+    momentum_records,
+    require_group_entries,
+    restore_groups_on_failure,
+)
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import (
+    check_callable,
+    check_choice,
+    check_int,
+    check_real,
+    per_group,
+)
+
+__all__ = ["CyclicLR"]
+
+_MODES = ("triangular", "triangular2", "exp_range")
+_SCALE_MODES = ("cycle", "iterations")
+_FLAG = st.boolean()
+ScaleFn = Callable[[int], float]
+
+# State-dict keys present only when momentum is cycled (torch's, then ours).
+_MOMENTUM_KEYS = ("use_beta1", "base_momentums", "max_momentums")
+_GROUPS_KEY = "param_groups"
+
+
+def _check_lr(name: str, value: Any) -> float:
+    return check_real(name, value, low=0.0)
+
+
+def _triangular_scale(x: int) -> float:
+    return 1.0
+
+
+def _triangular2_scale(x: int) -> float:
+    return 1 / (2.0 ** (x - 1))
+
+
+def _load_scale_fn_state(key: str, value: Any, _n: int) -> dict[str, Any] | None:
+    if value is not None and not isinstance(value, dict):
+        raise TypeError(f"{key} must be None or a dict, but got {type(value).__name__}")
+    return value
+
+
+def _dump_scale_fn(fn: ScaleFn | None) -> dict[str, Any] | None:
+    # torch's rule: a plain function is not saved; a callable object's __dict__ is.
+    if fn is None or isinstance(fn, types.FunctionType):
+        return None
+    return dict(fn.__dict__)
+
+
+class CyclicLR(LRScheduler):
+    r"""Cycle each group's learning rate between ``base_lr`` and ``max_lr`` (Smith, 2017).
+
+    With :math:`T` = ``step_size_up + step_size_down``, :math:`r` = ``step_size_up / T``
+    and :math:`t` the step count (``last_epoch``):
+
+    .. math::
+        c = \lfloor 1 + t / T \rfloor, \quad x = 1 + t / T - c, \quad
+        h = \begin{cases} x / r & x \le r \\ (x - 1) / (r - 1) & x > r \end{cases}
+
+    .. math:: \eta_t = \eta_{base} + (\eta_{max} - \eta_{base})\, h\, s(c \text{ or } t)
+
+    where :math:`s` is the scale function: ``"triangular"`` :math:`s = 1`;
+    ``"triangular2"`` :math:`s(c) = 1 / 2^{c - 1}` (the amplitude halves each cycle);
+    ``"exp_range"`` :math:`s(t) = \gamma^t`; or ``scale_fn``, evaluated on the cycle
+    number :math:`c` (``scale_mode="cycle"``) or the step :math:`t` (``"iterations"``).
+    With ``cycle_momentum`` the momentum runs the other way:
+    :math:`\mu_t = \mu_{max} - (\mu_{max} - \mu_{base})\, h\, s`.
+    Paper: "Cyclical Learning Rates for Training Neural Networks",
+    https://arxiv.org/abs/1506.01186. Step it after every batch.
+
+    Args:
+        optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
+        base_lr: lower LR bound, a number ``>= 0`` or one per group. At construction
+            (``last_epoch=-1``) it becomes each group's LR, as in torch.
+        max_lr: upper LR bound, a number ``>= 0`` or one per group. It is reached only
+            where the scale function is 1; ``max_lr < base_lr`` cycles upside down.
+        step_size_up: steps in the rising half of a cycle, a number ``> 0`` (torch
+            takes it as a float; ``0`` is refused: torch divides by zero). Default: ``2000``.
+        step_size_down: steps in the falling half, a number ``>= 0`` (``0`` gives a
+            sawtooth), or ``None`` for ``step_size_up``. Default: ``None``.
+        mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``; ignored when
+            ``scale_fn`` is given (but still checked). Default: ``"triangular"``.
+        gamma: base of ``"exp_range"``'s :math:`\gamma^t`, ``> 0`` in that mode (any
+            finite number otherwise; unused). Default: ``1.0``.
+        scale_fn: custom scale function of one number, with values in ``[0, 1]``; it
+            replaces ``mode``. Default: ``None``.
+        scale_mode: ``"cycle"`` or ``"iterations"``: what ``scale_fn`` is evaluated
+            on. Built-in modes set it themselves (``triangular*``: cycle,
+            ``exp_range``: iterations). Default: ``"cycle"``.
+        cycle_momentum: cycle the momentum (``SGD``) or ``betas[0]`` (Adam family,
+            ``Lion``) inversely to the LR; an optimizer with neither raises
+            ``ValueError``, as in torch. See :mod:`mlx_lr_scheduler.momentum` for how
+            the value reaches a compiled step. Default: ``True``.
+        base_momentum: lower momentum bound, in ``[0, 1)``, or one per group (the
+            momentum at the LR's peak). Default: ``0.8``.
+        max_momentum: upper momentum bound, in ``[0, 1)``, or one per group (the
+            momentum at ``base_lr``). Default: ``0.9``.
+        last_epoch: index of the last *batch*, ``-1`` to start fresh. Default: ``-1``.
+
+    Example (rising for 2 steps, falling for 2; the amplitude halves each cycle):
+        >>> import mlx.optimizers as optim
+        >>> opt = optim.SGD(learning_rate=0.1, momentum=0.9)
+        >>> scheduler = CyclicLR(opt, base_lr=0.1, max_lr=0.5, step_size_up=2,
+        ...                      mode="triangular2")
+        >>> lrs, momenta = [], []
+        >>> for step in range(9):
+        ...     lrs.append(round(scheduler.get_last_lr()[0], 6))
+        ...     momenta.append(round(opt.momentum.item(), 4))
+        ...     scheduler.step()
+        >>> lrs
+        [0.1, 0.3, 0.5, 0.3, 0.1, 0.2, 0.3, 0.2, 0.1]
+        >>> momenta
+        [0.9, 0.85, 0.8, 0.85, 0.9, 0.875, 0.85, 0.875, 0.9]
+    """
+
+    _state_schema = {
+        "max_lrs": st.float_list(),
+        "total_size": st.real(low=0.0, low_open=True),
+        "step_ratio": st.real(low=0.0, high=1.0, low_open=True),
+        "mode": st.choice(*_MODES),
+        "gamma": st.real(),
+        "scale_mode": st.choice(*_SCALE_MODES),
+        "cycle_momentum": st.boolean(),
+        **LRScheduler._state_schema,
+        "_scale_fn_custom": st.Field(_load_scale_fn_state, _dump_scale_fn),
+    }
+
+    _scale_fn_ref: ScaleFn
+    _scale_fn_custom: ScaleFn | None
+    _momenta: list[ScheduledMomentum]
+    _pending_momenta: list[float] | None = None
+
+    def __init__(
+        self,
+        optimizer: Any,
+        base_lr: float | list[float],
+        max_lr: float | list[float],
+        step_size_up: float = 2000,
+        step_size_down: float | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: ScaleFn | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.8,
+        max_momentum: float | list[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        groups = self._bind(optimizer)
+        n_groups = len(groups)
+        base_lrs = per_group("base_lr", base_lr, n_groups, _check_lr)
+        self.max_lrs = per_group("max_lr", max_lr, n_groups, _check_lr)
+        up = check_real("step_size_up", step_size_up, low=0.0, low_open=True)
+        down = (
+            up if step_size_down is None else check_real("step_size_down", step_size_down, low=0.0)
+        )
+        self.total_size = up + down
+        if not math.isfinite(self.total_size):
+            raise ValueError(
+                "step_size_up + step_size_down must be finite, but got "
+                f"{step_size_up!r} + {step_size_down!r}"
+            )
+        self.step_ratio = up / self.total_size
+        self.mode = check_choice("mode", mode, _MODES)
+        exp_range = mode == "exp_range" and scale_fn is None
+        self.gamma = check_real("gamma", gamma, low=0.0 if exp_range else None, low_open=True)
+        self._scale_fn_custom = None if scale_fn is None else check_callable("scale_fn", scale_fn)
+        self.scale_mode = check_choice("scale_mode", scale_mode, _SCALE_MODES)
+        self._init_scale_fn()
+        self.cycle_momentum = _FLAG.load("cycle_momentum", cycle_momentum, n_groups)
+        if self.cycle_momentum:
+            self.base_momentums = per_group(
+                "base_momentum", base_momentum, n_groups, check_momentum
+            )
+            self.max_momentums = per_group("max_momentum", max_momentum, n_groups, check_momentum)
+        last_epoch = check_int("last_epoch", last_epoch, minimum=-1)
+        if last_epoch != -1:
+            require_group_entries(groups, last_epoch, ("initial_lr",))
+
+        # Everything is checked: change the optimizer, or leave it as it was.
+        with restore_groups_on_failure(groups):
+            if last_epoch == -1:
+                for group, lr in zip(groups, base_lrs):
+                    group["lr"] = lr
+            if self.cycle_momentum:
+                self._momenta = bind_momentum(groups)
+                self.use_beta1 = dump_use_beta1(self._momenta)
+                if last_epoch == -1:
+                    for momentum, low, high in zip(
+                        self._momenta, self.base_momentums, self.max_momentums
+                    ):
+                        momentum.set(high)
+                        momentum.group["max_momentum"] = high
+                        momentum.group["base_momentum"] = low
+            # As in torch, the initial step uses the groups' initial_lr as base_lrs
+            # (base_lr unless an earlier scheduler set it), then base_lr takes over.
+            super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    # -- the scale function ------------------------------------------------------
+    def _init_scale_fn(self) -> None:
+        if self._scale_fn_custom is not None:
+            return
+        if self.mode == "triangular":
+            self._scale_fn_ref = _triangular_scale
+            self.scale_mode = "cycle"
+        elif self.mode == "triangular2":
+            self._scale_fn_ref = _triangular2_scale
+            self.scale_mode = "cycle"
+        else:
+            gamma = self.gamma
+            self._scale_fn_ref = lambda x: gamma**x
+            self.scale_mode = "iterations"
+
+    def scale_fn(self, x: int) -> float:
+        """The scale function in use (``scale_fn`` if given, else the mode's)."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        return self._scale_fn_ref(x)
+
+    # -- the schedule --------------------------------------------------------------
+    def get_lr(self) -> list[float]:
+        self._warn_if_outside_step()
+        epoch = self.last_epoch
+        cycle = math.floor(1 + epoch / self.total_size)
+        x = 1.0 + epoch / self.total_size - cycle
+        ratio = self.step_ratio
+        height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
+        scale_at = cycle if self.scale_mode == "cycle" else epoch
+        lrs = [
+            low + (high - low) * height * self.scale_fn(scale_at)
+            for low, high in zip(self.base_lrs, self.max_lrs)
+        ]
+        if self.cycle_momentum:
+            self._pending_momenta = [
+                high - (high - low) * height * self.scale_fn(scale_at)
+                for low, high in zip(self.base_momentums, self.max_momentums)
+            ]
+        return lrs
+
+    def _set_lrs(self, values: Any) -> None:
+        # The momenta computed with the LRs are written with them, all or nothing.
+        momenta, self._pending_momenta = self._pending_momenta, None
+        if momenta is not None:
+            check_computed_momenta(type(self).__name__, momenta, self.last_epoch)
+        super()._set_lrs(values)
+        if momenta is not None:
+            for momentum, value in zip(self._momenta, momenta):
+                momentum.set(value)
+
+    # -- state -------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """torch's keys (``base_momentums``, ... only with ``cycle_momentum``) plus
+        ``param_groups``: each group's momentum bounds and current momentum, which
+        torch keeps in the optimizer."""
+        state = super().state_dict()
+        if self.cycle_momentum:
+            state["use_beta1"] = self.use_beta1
+            state["base_momentums"] = list(self.base_momentums)
+            state["max_momentums"] = list(self.max_momentums)
+            state[_GROUPS_KEY] = momentum_records(self._momenta)
+        return state
+
+    def _check_state(self, state_dict: Any) -> dict[str, Any]:
+        owner = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
+            )
+        rest = dict(state_dict)
+        extras = {key: rest.pop(key) for key in (*_MOMENTUM_KEYS, _GROUPS_KEY) if key in rest}
+        checked = super()._check_state(rest)
+        if checked["cycle_momentum"] != self.cycle_momentum:
+            raise ValueError(
+                f"{owner} state_dict has cycle_momentum={checked['cycle_momentum']}, but this "
+                f"scheduler was built with cycle_momentum={self.cycle_momentum}"
+            )
+        if checked["mode"] == "exp_range" and checked["gamma"] <= 0:
+            raise ValueError(f"gamma must be > 0 in 'exp_range' mode, but got {checked['gamma']!r}")
+        saved_fn = checked["_scale_fn_custom"]
+        if saved_fn is not None and (
+            self._scale_fn_custom is None or isinstance(self._scale_fn_custom, types.FunctionType)
+        ):
+            raise ValueError(
+                "_scale_fn_custom holds a callable object's state, but this scheduler's "
+                "scale_fn is not a callable object"
+            )
+        n_groups = len(self.param_groups)
+        if not self.cycle_momentum:
+            if extras:
+                raise ValueError(
+                    f"{owner} state_dict has momentum keys {sorted(extras)}, but this "
+                    "scheduler does not cycle momentum"
+                )
+            return checked
+        missing = sorted(set(_MOMENTUM_KEYS) - set(extras))
+        if missing:
+            raise ValueError(f"{owner} state_dict is missing keys {missing}")
+        check_use_beta1(owner, "use_beta1", extras["use_beta1"], self._momenta)
+        for key in ("base_momentums", "max_momentums"):
+            checked[key] = per_group(key, _as_list(key, extras[key]), n_groups, check_momentum)
+        if _GROUPS_KEY in extras:
+            checked[_GROUPS_KEY] = check_param_group_records(
+                _GROUPS_KEY, extras[_GROUPS_KEY], n_groups, {}, self._momenta
+            )
+        return checked
+
+    def _apply_state(self, checked: dict[str, Any]) -> None:
+        saved_fn = checked.pop("_scale_fn_custom")
+        records = checked.pop(_GROUPS_KEY, None)
+        super()._apply_state(checked)
+        if saved_fn is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(saved_fn)
+        self._init_scale_fn()
+        if not self.cycle_momentum:
+            return
+        if records is not None:
+            apply_momentum_records(records, self._momenta)
+            return
+        # A torch state_dict: torch keeps these in the optimizer; rebuild them.
+        for momentum, low, high in zip(self._momenta, self.base_momentums, self.max_momentums):
+            momentum.group["max_momentum"] = high
+            momentum.group["base_momentum"] = low
+        self._in_step = True
+        try:
+            self.get_lr()
+        finally:
+            self._in_step = False
+        pending, self._pending_momenta = self._pending_momenta, None
+        if pending is not None:
+            for momentum, value in zip(self._momenta, pending):
+                momentum.set(value)
+
+
+def _as_list(key: str, value: Any) -> list[Any]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{key} must be a list of numbers, but got {value!r}")
+    return list(value)

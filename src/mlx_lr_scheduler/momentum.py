@@ -1,0 +1,464 @@
+"""Scheduled momentum: how ``CyclicLR`` and ``OneCycleLR`` drive an MLX optimizer's
+momentum (``SGD``) or first beta (``Adam``, ``AdamW``, ``Adamax``, ``Lion``).
+
+torch's schedulers write ``group["momentum"]`` or ``group["betas"][0]``. MLX keeps
+these hyperparameters as plain Python attributes (``optimizer.momentum``,
+``optimizer.betas``), which a compiled train step reads once, at trace time, and
+bakes in: assigning a new value between compiled steps is silently ignored.
+
+So when a scheduler cycles momentum, the value moves into the optimizer's state,
+next to ``learning_rate``, as a float32 scalar array:
+
+* ``optimizer.state["momentum"]`` for an optimizer with a ``momentum`` (SGD, Muon);
+* ``optimizer.state["beta1"]`` for one with ``betas`` (the Adam family, Lion); the
+  other betas stay Python floats.
+
+A compiled step that takes ``optimizer.state`` as input and output
+(``mx.compile(step, inputs=[model.state, opt.state], outputs=...)``) then reads
+each new value, with no retrace, exactly as it reads the scheduled learning rate.
+
+Only the optimizer instances a scheduler cycles change, and only in two ways: their
+class becomes a subclass of their own class (same name, ``isinstance`` still
+holds) in which
+
+* ``optimizer.momentum`` / ``optimizer.betas`` read the state: after each step
+  ``optimizer.momentum`` and ``optimizer.betas[0]`` are **float32 mx.array
+  scalars**, like MLX's own ``optimizer.learning_rate`` (compare with torch's float
+  through ``float(np.float32(x))``, or read the exact float64 value torch holds
+  from ``scheduler.param_groups[i]["momentum"]`` / ``["betas"]``). Assigning
+  them still works and writes the state;
+* the update keeps every array in the dtype it had (a float32 momentum times a
+  bfloat16 buffer would otherwise promote it), and plain ``SGD``'s update, which
+  branches in Python on ``momentum <= 0``, is replaced by the same arithmetic
+  without the branch (with momentum 0 it gives the same parameters).
+
+Nothing in MLX is patched globally.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, cast
+
+import mlx.core as mx
+import mlx.optimizers as optim
+
+from mlx_lr_scheduler.param_groups import GROUP_ATTRIBUTE, ParamGroup
+from mlx_lr_scheduler.validation import check_real
+
+__all__ = [
+    "ScheduledMomentum",
+    "apply_momentum_records",
+    "bind_momentum",
+    "check_computed_momenta",
+    "check_momentum",
+    "check_param_group_records",
+    "check_use_beta1",
+    "dump_use_beta1",
+    "momentum_records",
+    "require_group_entries",
+    "restore_groups_on_failure",
+]
+
+#: Keys of the scheduled values in an MLX optimizer's state.
+MOMENTUM_KEY = "momentum"
+BETA1_KEY = "beta1"
+
+_NO_MOMENTUM = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+
+
+def check_momentum(name: str, value: Any) -> float:
+    """A momentum or beta1 must be a real number in [0, 1)."""
+    return check_real(name, value, low=0.0, high=1.0, high_open=True)
+
+
+def _group_of(optimizer: Any) -> ParamGroup:
+    return cast(ParamGroup, optimizer.__dict__[GROUP_ATTRIBUTE])
+
+
+def _scalar(value: float) -> mx.array:
+    return mx.array(value, dtype=mx.float32)
+
+
+def _keeping_dtypes(
+    update: Callable[[mx.array, mx.array, dict[str, Any]], mx.array],
+    gradient: mx.array,
+    parameter: mx.array,
+    state: dict[str, Any],
+) -> mx.array:
+    """Run ``update`` and cast the new parameter and state back to their dtypes.
+
+    The scheduled momentum is a float32 array where MLX had a Python float, which
+    would promote a bfloat16 or float16 buffer to float32. For float32 models
+    nothing is cast (the check happens in Python, at trace time).
+    """
+    dtypes = {key: value.dtype for key, value in state.items() if isinstance(value, mx.array)}
+    new_parameter = update(gradient, parameter, state)
+    for key, dtype in dtypes.items():
+        value = state[key]
+        if isinstance(value, mx.array) and value.dtype != dtype:
+            state[key] = value.astype(dtype)
+    if new_parameter.dtype != parameter.dtype:
+        new_parameter = new_parameter.astype(parameter.dtype)
+    return new_parameter
+
+
+class _MomentumFromState:
+    """``optimizer.momentum`` read from, and written to, ``optimizer.state["momentum"]``."""
+
+    state: Any
+
+    @property
+    def momentum(self) -> Any:
+        value = self.state.get(MOMENTUM_KEY)
+        if value is None:  # the state was replaced by one saved before the binding
+            value = _scalar(_group_of(self)["momentum"])
+        return value
+
+    @momentum.setter
+    def momentum(self, value: Any) -> None:
+        _write_momentum(self, float(value))
+
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]) -> Any:
+        return _keeping_dtypes(cast(Any, super()).apply_single, gradient, parameter, state)
+
+
+class _SGDMomentumFromState(_MomentumFromState):
+    """MLX's SGD update without its Python branch on the (now traced) momentum."""
+
+    weight_decay: float
+    dampening: float
+    nesterov: bool
+    learning_rate: Any
+
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]) -> Any:
+        return _keeping_dtypes(self._sgd_update, gradient, parameter, state)
+
+    def _sgd_update(self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]) -> Any:
+        # v <- mu v + (1 - tau) g;  w <- w - lr (g + mu v if nesterov else v).
+        # With mu = 0 this is w - lr g, MLX's momentum-free update.
+        if self.weight_decay != 0:
+            gradient = gradient + self.weight_decay * parameter
+        momentum = self.momentum
+        velocity = momentum * state["v"]
+        velocity = velocity + ((1 - self.dampening) * gradient if self.dampening > 0 else gradient)
+        state["v"] = velocity
+        update = gradient + momentum * velocity if self.nesterov else velocity
+        return parameter - self.learning_rate.astype(gradient.dtype) * update
+
+
+class _Beta1FromState:
+    """``optimizer.betas[0]`` read from, and written to, ``optimizer.state["beta1"]``."""
+
+    state: Any
+
+    @property
+    def betas(self) -> tuple[Any, ...]:
+        stored = _group_of(self)["betas"]
+        value = self.state.get(BETA1_KEY)
+        if value is None:  # the state was replaced by one saved before the binding
+            value = _scalar(stored[0])
+        return (value, *stored[1:])
+
+    @betas.setter
+    def betas(self, value: Sequence[Any]) -> None:
+        _write_betas(self, tuple(float(beta) for beta in value))
+
+    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]) -> Any:
+        return _keeping_dtypes(cast(Any, super()).apply_single, gradient, parameter, state)
+
+
+def _write_momentum(optimizer: Any, value: float) -> None:
+    _group_of(optimizer)["momentum"] = value
+    optimizer.state[MOMENTUM_KEY] = _scalar(value)
+
+
+def _write_betas(optimizer: Any, betas: tuple[float, ...]) -> None:
+    _group_of(optimizer)["betas"] = betas
+    optimizer.state[BETA1_KEY] = _scalar(betas[0])
+
+
+# One subclass per (MLX optimizer class, mixin), made on first use.
+_SCHEDULED_CLASSES: dict[tuple[type, type], type] = {}
+
+
+def _scheduled_class(cls: type, mixin: type) -> type:
+    key = (cls, mixin)
+    scheduled = _SCHEDULED_CLASSES.get(key)
+    if scheduled is None:
+        scheduled = type(
+            cls.__name__,
+            (mixin, cls),
+            {
+                "__doc__": f"{cls.__qualname__} whose scheduled momentum lives in its state "
+                "(made by mlx_lr_scheduler.momentum).",
+                "__qualname__": cls.__qualname__,
+                "_lr_scheduler_original_class": cls,
+            },
+        )
+        _SCHEDULED_CLASSES[key] = scheduled
+    return scheduled
+
+
+def _uses_beta1(optimizer: Any) -> bool | None:
+    """True for ``betas``, False for ``momentum``, None for neither (torch prefers betas)."""
+    if isinstance(optimizer, (_Beta1FromState, _MomentumFromState)):
+        return isinstance(optimizer, _Beta1FromState)
+    betas = getattr(optimizer, "betas", None)
+    if isinstance(betas, (list, tuple)) and len(betas) >= 1:
+        return True
+    momentum = getattr(optimizer, "momentum", None)
+    if isinstance(momentum, numbers.Real) or (
+        isinstance(momentum, mx.array) and momentum.size == 1
+    ):
+        return False
+    return None
+
+
+def _bind(optimizer: Any, uses_beta1: bool) -> None:
+    if isinstance(optimizer, (_Beta1FromState, _MomentumFromState)):
+        return  # already bound by another scheduler
+    cls = type(optimizer)
+    if uses_beta1:
+        betas = tuple(float(beta) for beta in optimizer.__dict__.pop("betas", optimizer.betas))
+        optimizer.__class__ = _scheduled_class(cls, _Beta1FromState)
+        _write_betas(optimizer, betas)
+        return
+    momentum = float(optimizer.__dict__.pop("momentum", optimizer.momentum))
+    plain_sgd = isinstance(optimizer, optim.SGD) and cls.apply_single is optim.SGD.apply_single
+    optimizer.__class__ = _scheduled_class(
+        cls, _SGDMomentumFromState if plain_sgd else _MomentumFromState
+    )
+    _write_momentum(optimizer, momentum)
+
+
+class ScheduledMomentum:
+    """The scheduled momentum (or beta1) of one parameter group.
+
+    ``get()`` is the float64 value torch would hold in ``group["momentum"]`` or
+    ``group["betas"][0]``; ``set(value)`` stores it in the group and its float32
+    rounding in the optimizer state.
+    """
+
+    __slots__ = ("group", "uses_beta1")
+
+    def __init__(self, group: ParamGroup, uses_beta1: bool) -> None:
+        self.group = group
+        self.uses_beta1 = uses_beta1
+
+    @property
+    def key(self) -> str:
+        """torch's name for the group entry: ``"betas"`` or ``"momentum"``."""
+        return "betas" if self.uses_beta1 else "momentum"
+
+    def get(self) -> float:
+        if self.uses_beta1:
+            return float(self.group["betas"][0])
+        return float(self.group["momentum"])
+
+    def set(self, value: float) -> None:
+        if self.uses_beta1:
+            _write_betas(self.group.optimizer, (value, *self.group["betas"][1:]))
+        else:
+            _write_momentum(self.group.optimizer, value)
+
+    def __repr__(self) -> str:
+        return f"ScheduledMomentum({self.key}={self.get()!r})"
+
+
+def bind_momentum(groups: Sequence[ParamGroup]) -> list[ScheduledMomentum]:
+    """Bind each group's momentum (or beta1) to its optimizer state; all groups or none.
+
+    Raises:
+        ValueError: a group's optimizer has neither ``momentum`` nor ``betas``
+            (torch's message, naming the group and its optimizer).
+    """
+    kinds = []
+    for i, group in enumerate(groups):
+        uses_beta1 = _uses_beta1(group.optimizer)
+        if uses_beta1 is None:
+            raise ValueError(
+                f"{_NO_MOMENTUM}: parameter group {i} ({type(group.optimizer).__name__}) has "
+                "neither `momentum` nor `betas`; pass cycle_momentum=False"
+            )
+        kinds.append(uses_beta1)
+    for group, uses_beta1 in zip(groups, kinds):
+        _bind(group.optimizer, uses_beta1)
+    return [ScheduledMomentum(group, uses_beta1) for group, uses_beta1 in zip(groups, kinds)]
+
+
+# -- what torch keeps in the optimizer's param groups, carried in our state_dict ----------
+def momentum_records(momenta: Sequence[ScheduledMomentum]) -> list[dict[str, Any]]:
+    """Each group's momentum bounds and current momentum (or betas), as plain data."""
+    records = []
+    for momentum in momenta:
+        group = momentum.group
+        current = list(group["betas"]) if momentum.uses_beta1 else group["momentum"]
+        records.append(
+            {
+                "max_momentum": group["max_momentum"],
+                "base_momentum": group["base_momentum"],
+                momentum.key: current,
+            }
+        )
+    return records
+
+
+def _check_record_momentum(name: str, value: Any, uses_beta1: bool) -> Any:
+    if not uses_beta1:
+        return check_momentum(name, value)
+    if not isinstance(value, (list, tuple)) or len(value) < 1:
+        raise TypeError(f"{name} must be a list of betas, but got {value!r}")
+    return tuple(check_momentum(f"{name}[{i}]", beta) for i, beta in enumerate(value))
+
+
+def check_param_group_records(
+    key: str,
+    records: Any,
+    n_groups: int,
+    fields: Mapping[str, Callable[[str, Any], Any]],
+    momenta: Sequence[ScheduledMomentum] = (),
+) -> list[dict[str, Any]]:
+    """Check per-group records holding ``fields`` plus, when ``momenta``, the momentum entries.
+
+    Returns the checked records; changes nothing.
+    """
+    if not isinstance(records, (list, tuple)):
+        raise TypeError(f"{key} must be a list of per-group dicts, but got {records!r}")
+    if len(records) != n_groups:
+        raise ValueError(
+            f"{key} must have one entry per parameter group ({n_groups}), but got {len(records)}"
+        )
+    checked = []
+    for i, record in enumerate(records):
+        name = f"{key}[{i}]"
+        if not isinstance(record, Mapping):
+            raise TypeError(f"{name} must be a dict, but got {record!r}")
+        expected = set(fields)
+        momentum = momenta[i] if momenta else None
+        if momentum is not None:
+            expected |= {"max_momentum", "base_momentum", momentum.key}
+        if set(record) != expected:
+            raise ValueError(
+                f"{name} must have the keys {sorted(expected)}, but got {sorted(record)}"
+            )
+        out = {field: check(f"{name}[{field!r}]", record[field]) for field, check in fields.items()}
+        if momentum is not None:
+            for bound in ("max_momentum", "base_momentum"):
+                out[bound] = check_momentum(f"{name}[{bound!r}]", record[bound])
+            out[momentum.key] = _check_record_momentum(
+                f"{name}[{momentum.key!r}]", record[momentum.key], momentum.uses_beta1
+            )
+        checked.append(out)
+    return checked
+
+
+def apply_momentum_records(
+    records: Sequence[Mapping[str, Any]], momenta: Sequence[ScheduledMomentum]
+) -> None:
+    """Restore the bounds and the current momentum from checked records."""
+    for record, momentum in zip(records, momenta):
+        momentum.group["max_momentum"] = record["max_momentum"]
+        momentum.group["base_momentum"] = record["base_momentum"]
+        if momentum.uses_beta1:
+            _write_betas(momentum.group.optimizer, tuple(record["betas"]))
+        else:
+            _write_momentum(momentum.group.optimizer, record["momentum"])
+
+
+def check_computed_momenta(owner: str, values: Sequence[float], epoch: int) -> None:
+    """Refuse a computed momentum outside [0, 1) before anything is written."""
+    for i, value in enumerate(values):
+        if not (math.isfinite(value) and 0.0 <= value < 1.0):
+            raise ValueError(
+                f"{owner} computed momentum {value!r} for parameter group {i} at epoch {epoch}; "
+                "momentum must be in [0, 1)"
+            )
+
+
+@contextmanager
+def restore_groups_on_failure(groups: Sequence[ParamGroup]) -> Iterator[None]:
+    """Undo every change to the groups (LR, entries, scheduled momentum) if the body raises.
+
+    A constructor that fails halfway (e.g. a user's ``scale_fn`` raising on the
+    initial step) leaves the optimizer as it found it.
+    """
+    saved = [
+        (
+            dict(group),
+            {key: group.optimizer.state.get(key) for key in (MOMENTUM_KEY, BETA1_KEY)},
+            type(group.optimizer),
+            {
+                key: group.optimizer.__dict__[key]
+                for key in ("momentum", "betas")
+                if key in group.optimizer.__dict__
+            },
+        )
+        for group in groups
+    ]
+    try:
+        yield
+    except BaseException:
+        for group, (entries, arrays, cls, attributes) in zip(groups, saved):
+            optimizer = group.optimizer
+            for key in [key for key in group if key not in entries]:
+                del group[key]
+            for key, value in entries.items():
+                group[key] = value
+            for key, array in arrays.items():
+                if array is None:
+                    optimizer.state.pop(key, None)
+                else:
+                    optimizer.state[key] = array
+            if type(optimizer) is not cls:  # bound by the failed constructor: unbind
+                optimizer.__class__ = cls
+                optimizer.__dict__.update(attributes)
+        raise
+
+
+# -- shared by the schedulers that cycle momentum ------------------------------------
+def _load_use_beta1(key: str, value: Any, n_groups: int) -> list[bool]:
+    if isinstance(value, bool):
+        return [value] * n_groups
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) != n_groups
+        or not all(isinstance(v, bool) for v in value)
+    ):
+        raise TypeError(f"{key} must be a bool or one bool per parameter group, but got {value!r}")
+    return list(value)
+
+
+def dump_use_beta1(momenta: list[ScheduledMomentum]) -> bool | list[bool]:
+    """torch's ``use_beta1``: one bool, or one per group when a MultiOptimizer mixes kinds."""
+    kinds = [m.uses_beta1 for m in momenta]
+    return kinds[0] if len(set(kinds)) == 1 else kinds
+
+
+def check_use_beta1(owner: str, key: str, value: Any, momenta: list[ScheduledMomentum]) -> None:
+    """A loaded ``use_beta1`` must describe the optimizers this scheduler is bound to."""
+    loaded = _load_use_beta1(key, value, len(momenta))
+    ours = [m.uses_beta1 for m in momenta]
+    if loaded != ours:
+        raise ValueError(
+            f"{owner} state_dict has {key}={value!r}, but this scheduler's optimizer "
+            f"cycles {['betas[0]' if b else 'momentum' for b in ours]}: "
+            "was it saved with another kind of optimizer?"
+        )
+
+
+def require_group_entries(
+    groups: Sequence[ParamGroup], last_epoch: int, keys: tuple[str, ...]
+) -> None:
+    """Resuming with ``last_epoch >= 0`` needs entries an earlier scheduler set."""
+    for i, group in enumerate(groups):
+        for key in keys:
+            if key not in group:
+                raise KeyError(
+                    f"param {key!r} is not specified in param_groups[{i}] when resuming a "
+                    f"scheduler with last_epoch={last_epoch}: create the scheduler with "
+                    "last_epoch=-1 and load its state_dict() instead"
+                )

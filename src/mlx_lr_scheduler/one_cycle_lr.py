@@ -1,0 +1,375 @@
+"""``OneCycleLR``: the 1cycle policy, warm up to ``max_lr`` then anneal far below the start."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.momentum import (
+    ScheduledMomentum,
+    apply_momentum_records,
+    bind_momentum,
+    check_computed_momenta,
+    check_momentum,
+    check_param_group_records,
+    check_use_beta1,
+    dump_use_beta1,
+    momentum_records,
+    require_group_entries,
+    restore_groups_on_failure,
+)
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import check_choice, check_int, check_real, per_group
+
+__all__ = ["OneCycleLR"]
+
+_STRATEGIES = ("cos", "linear")
+_FLAG = st.boolean()
+_GROUPS_KEY = "param_groups"
+_LR_ENTRIES = ("initial_lr", "max_lr", "min_lr")
+
+# The phases, as in torch: which group entries each one anneals between.
+# Each is (start_lr, end_lr, start_momentum, end_momentum).
+_TWO_PHASES = (
+    ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+    ("max_lr", "min_lr", "base_momentum", "max_momentum"),
+)
+_THREE_PHASES = (
+    ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+    ("max_lr", "initial_lr", "base_momentum", "max_momentum"),
+    ("initial_lr", "min_lr", "max_momentum", "max_momentum"),
+)
+_PHASE_KEYS = ("start_lr", "end_lr", "start_momentum", "end_momentum")
+
+
+def _check_lr(name: str, value: Any) -> float:
+    return check_real(name, value, low=0.0)
+
+
+def _anneal_cos(start: float, end: float, pct: float) -> float:
+    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+
+
+def _anneal_linear(start: float, end: float, pct: float) -> float:
+    return (end - start) * pct + start
+
+
+def _phases(end_steps: list[float], three_phase: bool) -> list[dict[str, Any]]:
+    template = _THREE_PHASES if three_phase else _TWO_PHASES
+    return [
+        {"end_step": end, **dict(zip(_PHASE_KEYS, names))}
+        for end, names in zip(end_steps, template)
+    ]
+
+
+def _check_first_phase(first_end: float, total_steps: int, where: str) -> None:
+    # Phase 0 runs from step 0 to its end step: a width of exactly 0 makes torch
+    # compute 0 / 0 on the very first step. (A negative width is allowed, as in
+    # torch: the warmup is skipped. Later phases are reached only past the end of
+    # the previous one, so they never have zero width in use.)
+    if first_end == 0.0:
+        raise ValueError(
+            f"OneCycleLR's first phase has zero width ({where} gives pct_start * total_steps "
+            f"= 1 with total_steps={total_steps}): torch fails with ZeroDivisionError. Use a "
+            "larger pct_start or more steps (or pct_start=0.0 for no warmup)"
+        )
+
+
+def _load_phases(key: str, value: Any, _n: int) -> list[dict[str, Any]]:
+    if not isinstance(value, (list, tuple)) or len(value) not in (2, 3):
+        raise ValueError(f"{key} must be a list of 2 or 3 phases, but got {value!r}")
+    template = _THREE_PHASES if len(value) == 3 else _TWO_PHASES
+    phases = []
+    for i, (phase, names) in enumerate(zip(value, template)):
+        expected = {"end_step", *_PHASE_KEYS}
+        if not isinstance(phase, Mapping) or set(phase) != expected:
+            raise ValueError(f"{key}[{i}] must be a dict with keys {sorted(expected)}: {phase!r}")
+        if tuple(phase[k] for k in _PHASE_KEYS) != names:
+            raise ValueError(
+                f"{key}[{i}] must anneal {dict(zip(_PHASE_KEYS, names))}, but got {dict(phase)!r}"
+            )
+        end = phase["end_step"]
+        if isinstance(end, bool) or not isinstance(end, numbers.Real) or not math.isfinite(end):
+            raise ValueError(f"{key}[{i}]['end_step'] must be a finite number, but got {end!r}")
+        phases.append(dict(phase))
+    return phases
+
+
+class OneCycleLR(LRScheduler):
+    r"""The 1cycle policy: warm up to ``max_lr``, then anneal to far below the start.
+
+    With :math:`N` = ``total_steps``, :math:`p` = ``pct_start``,
+    :math:`\eta_{max}` = ``max_lr``, :math:`\eta_0 = \eta_{max} / d` (``div_factor``)
+    and :math:`\eta_{min} = \eta_0 / f` (``final_div_factor``), the two phases
+    (fastai's default) are
+
+    * steps :math:`0 \to pN - 1`: :math:`\eta_0 \to \eta_{max}`, momentum
+      ``max_momentum`` :math:`\to` ``base_momentum``;
+    * steps :math:`pN - 1 \to N - 1`: :math:`\eta_{max} \to \eta_{min}`, momentum back
+      up to ``max_momentum``.
+
+    ``three_phase=True`` (the paper's schedule) makes the second phase the mirror of
+    the first (:math:`\eta_{max} \to \eta_0` by step :math:`2pN - 2`) and adds a third,
+    :math:`\eta_0 \to \eta_{min}` at ``max_momentum``. Within a phase from step
+    :math:`a` to :math:`b`, with :math:`u = (t - a) / (b - a)`, values go from
+    :math:`s` to :math:`e` along ``"cos"``: :math:`e + (s - e)(1 + \cos \pi u) / 2`,
+    or ``"linear"``: :math:`s + (e - s) u`.
+
+    Unlike torch, the step :math:`t = N` (reached by stepping after each of the
+    :math:`N` batches) keeps the last value, :math:`\eta_{min}`, where torch
+    extrapolates past it (negative with ``"linear"``, torch issue #91765); as in
+    torch, stepping beyond :math:`N` raises ``ValueError``. Paper: Smith & Topin,
+    "Super-Convergence", https://arxiv.org/abs/1708.07120. Step it after every batch.
+
+    Args:
+        optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
+        max_lr: peak learning rate, a number ``>= 0`` or one per group.
+        total_steps: steps in the cycle, an integer ``>= 1``; if ``None``,
+            ``epochs * steps_per_epoch``. Default: ``None``.
+        epochs: with ``steps_per_epoch``, gives ``total_steps`` (integers ``>= 1``;
+            ignored when ``total_steps`` is given, as in torch). Default: ``None``.
+        steps_per_epoch: see ``epochs``. Default: ``None``.
+        pct_start: fraction of the cycle spent warming up, in ``[0, 1]``. The first
+            phase ends at step ``pct_start * total_steps - 1``; if that is exactly
+            ``0`` (e.g. ``total_steps=10, pct_start=0.1``) it has zero width and is
+            refused (torch divides by zero); if it is negative the warmup is
+            skipped, as in torch. Default: ``0.3``.
+        anneal_strategy: ``"cos"`` or ``"linear"``. Default: ``"cos"``.
+        cycle_momentum: cycle the momentum (``SGD``) or ``betas[0]`` (Adam family,
+            ``Lion``) inversely to the LR; an optimizer with neither raises
+            ``ValueError``, as in torch. See :mod:`mlx_lr_scheduler.momentum` for how
+            the value reaches a compiled step. Default: ``True``.
+        base_momentum: momentum at the LR's peak, in ``[0, 1)``, or one per group.
+            Default: ``0.85``.
+        max_momentum: momentum at the start and the end, in ``[0, 1)``, or one per
+            group. Default: ``0.95``.
+        div_factor: :math:`d`, ``> 0``: the cycle starts at ``max_lr / div_factor``.
+            Default: ``25.0``.
+        final_div_factor: :math:`f`, ``> 0``: it ends at
+            ``max_lr / div_factor / final_div_factor``. Default: ``1e4``.
+        three_phase: use the paper's three phases. Default: ``False``.
+        last_epoch: index of the last *batch*, ``-1`` to start fresh. Default: ``-1``.
+
+    Example (10 steps, warming up for 3, linear; step 10 holds the final value):
+        >>> import mlx.optimizers as optim
+        >>> opt = optim.SGD(learning_rate=0.1, momentum=0.9)
+        >>> scheduler = OneCycleLR(opt, max_lr=1.0, total_steps=10, pct_start=0.4,
+        ...                        anneal_strategy="linear", div_factor=10.0,
+        ...                        final_div_factor=100.0)
+        >>> lrs, momenta = [scheduler.get_last_lr()[0]], [opt.momentum.item()]
+        >>> for step in range(1, 11):
+        ...     scheduler.step()
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     momenta.append(opt.momentum.item())
+        >>> [round(lr, 4) for lr in lrs]
+        [0.1, 0.4, 0.7, 1.0, 0.8335, 0.667, 0.5005, 0.334, 0.1675, 0.001, 0.001]
+        >>> [round(m, 4) for m in momenta]
+        [0.95, 0.9167, 0.8833, 0.85, 0.8667, 0.8833, 0.9, 0.9167, 0.9333, 0.95, 0.95]
+    """
+
+    _state_schema = {
+        "total_steps": st.integer(minimum=1),
+        "_schedule_phases": st.Field(_load_phases),
+        "_anneal_func_type": st.choice(*_STRATEGIES),
+        "cycle_momentum": st.boolean(),
+        **LRScheduler._state_schema,
+    }
+
+    _momenta: list[ScheduledMomentum]
+    _pending_momenta: list[float] | None = None
+
+    def __init__(
+        self,
+        optimizer: Any,
+        max_lr: float | list[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.85,
+        max_momentum: float | list[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
+        groups = self._bind(optimizer)
+        n_groups = len(groups)
+        if total_steps is not None:
+            self.total_steps = check_int("total_steps", total_steps, minimum=1)
+        elif epochs is not None and steps_per_epoch is not None:
+            epochs = check_int("epochs", epochs, minimum=1)
+            steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+            self.total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+        total = self.total_steps
+        pct_start = check_real("pct_start", pct_start, low=0.0, high=1.0)
+        three_phase = _FLAG.load("three_phase", three_phase, n_groups)
+        first_end = float(pct_start * total) - 1
+        where = f"pct_start={pct_start!r}"
+        _check_first_phase(first_end, total, where)
+        if three_phase:
+            end_steps = [first_end, float(2 * pct_start * total) - 2, total - 1]
+        else:
+            end_steps = [first_end, total - 1]
+        self._schedule_phases = _phases(end_steps, three_phase)
+        self._anneal_func_type = check_choice("anneal_strategy", anneal_strategy, _STRATEGIES)
+        max_lrs = per_group("max_lr", max_lr, n_groups, _check_lr)
+        div_factor = check_real("div_factor", div_factor, low=0.0, low_open=True)
+        final_div_factor = check_real("final_div_factor", final_div_factor, low=0.0, low_open=True)
+        entries = []
+        for i, peak in enumerate(max_lrs):
+            initial = peak / div_factor
+            final = initial / final_div_factor
+            if not (math.isfinite(initial) and math.isfinite(final)):
+                raise ValueError(
+                    f"max_lr / div_factor / final_div_factor must be finite, but for parameter "
+                    f"group {i} got {peak!r} / {div_factor!r} / {final_div_factor!r}"
+                )
+            entries.append({"initial_lr": initial, "max_lr": peak, "min_lr": final})
+        self.cycle_momentum = _FLAG.load("cycle_momentum", cycle_momentum, n_groups)
+        if self.cycle_momentum:
+            max_momentums = per_group("max_momentum", max_momentum, n_groups, check_momentum)
+            base_momentums = per_group("base_momentum", base_momentum, n_groups, check_momentum)
+        last_epoch = check_int("last_epoch", last_epoch, minimum=-1)
+        if last_epoch != -1:
+            needed = _LR_ENTRIES + (("max_momentum", "base_momentum") if cycle_momentum else ())
+            require_group_entries(groups, last_epoch, needed)
+
+        # Everything is checked: change the optimizer, or leave it as it was.
+        with restore_groups_on_failure(groups):
+            if last_epoch == -1:
+                for group, values in zip(groups, entries):
+                    group.update(values)
+            if self.cycle_momentum:
+                self._momenta = bind_momentum(groups)
+                self.use_beta1 = dump_use_beta1(self._momenta)
+                if last_epoch == -1:
+                    for momentum, high, low in zip(self._momenta, max_momentums, base_momentums):
+                        momentum.set(high)
+                        momentum.group["max_momentum"] = high
+                        momentum.group["base_momentum"] = low
+            super().__init__(optimizer, last_epoch)
+
+    # -- the schedule --------------------------------------------------------------
+    def get_lr(self) -> list[float]:
+        self._warn_if_outside_step()
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise ValueError(
+                f"Tried to step {step} times. The specified number of total steps is "
+                f"{self.total_steps}"
+            )
+        # Divergence from torch: step total_steps holds the final value instead of
+        # extrapolating past the end of the last phase (torch issue #91765).
+        step = min(step, self.total_steps - 1)
+        phases = self._schedule_phases
+        start = 0.0
+        for i, phase in enumerate(phases):
+            end = phase["end_step"]
+            if step <= end or i == len(phases) - 1:
+                break
+            start = end
+        pct = (step - start) / (end - start)
+        anneal = _anneal_cos if self._anneal_func_type == "cos" else _anneal_linear
+        groups = self.param_groups
+        if self.cycle_momentum:
+            self._pending_momenta = [
+                anneal(group[phase["start_momentum"]], group[phase["end_momentum"]], pct)
+                for group in groups
+            ]
+        return [anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct) for group in groups]
+
+    def _set_lrs(self, values: Any) -> None:
+        # The momenta computed with the LRs are written with them, all or nothing.
+        momenta, self._pending_momenta = self._pending_momenta, None
+        if momenta is not None:
+            check_computed_momenta(type(self).__name__, momenta, self.last_epoch)
+        super()._set_lrs(values)
+        if momenta is not None:
+            for momentum, value in zip(self._momenta, momenta):
+                momentum.set(value)
+
+    # -- state -------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """torch's keys plus ``param_groups``: each group's ``initial_lr``, ``max_lr``,
+        ``min_lr`` and (with ``cycle_momentum``) momentum bounds and current
+        momentum, which torch keeps in the optimizer."""
+        state = super().state_dict()
+        records = [{key: group[key] for key in _LR_ENTRIES} for group in self.param_groups]
+        if self.cycle_momentum:
+            state["use_beta1"] = self.use_beta1
+            for record, extra in zip(records, momentum_records(self._momenta)):
+                record.update(extra)
+        state[_GROUPS_KEY] = records
+        return state
+
+    def _check_state(self, state_dict: Any) -> dict[str, Any]:
+        owner = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
+            )
+        rest = dict(state_dict)
+        use_beta1 = rest.pop("use_beta1", None)
+        records = rest.pop(_GROUPS_KEY, None)
+        checked = super()._check_state(rest)
+        if checked["cycle_momentum"] != self.cycle_momentum:
+            raise ValueError(
+                f"{owner} state_dict has cycle_momentum={checked['cycle_momentum']}, but this "
+                f"scheduler was built with cycle_momentum={self.cycle_momentum}"
+            )
+        phases = checked["_schedule_phases"]
+        total = checked["total_steps"]
+        if phases[-1]["end_step"] != total - 1:
+            raise ValueError(
+                f"_schedule_phases must end at total_steps - 1 = {total - 1}, but the last "
+                f"phase ends at {phases[-1]['end_step']!r}"
+            )
+        _check_first_phase(phases[0]["end_step"], total, "_schedule_phases")
+        if self.cycle_momentum:
+            if use_beta1 is None:
+                raise ValueError(f"{owner} state_dict is missing keys ['use_beta1']")
+            check_use_beta1(owner, "use_beta1", use_beta1, self._momenta)
+        elif use_beta1 is not None:
+            raise ValueError(
+                f"{owner} state_dict has use_beta1, but this scheduler does not cycle momentum"
+            )
+        if records is not None:
+            checked[_GROUPS_KEY] = check_param_group_records(
+                _GROUPS_KEY,
+                records,
+                len(self.param_groups),
+                dict.fromkeys(_LR_ENTRIES, _check_lr),
+                self._momenta if self.cycle_momentum else (),
+            )
+        return checked
+
+    def _apply_state(self, checked: dict[str, Any]) -> None:
+        records = checked.pop(_GROUPS_KEY, None)
+        super()._apply_state(checked)
+        if records is None:
+            # A torch state_dict: torch keeps the group entries in the optimizer.
+            # Those set when this scheduler was built stay; the momentum in force
+            # is recomputed at last_epoch.
+            if self.cycle_momentum and self.last_epoch >= 0:
+                self._in_step = True
+                try:
+                    self.get_lr()
+                finally:
+                    self._in_step = False
+                pending, self._pending_momenta = self._pending_momenta, None
+                for momentum, value in zip(self._momenta, pending or ()):
+                    momentum.set(value)
+            return
+        for group, record in zip(self.param_groups, records):
+            for key in _LR_ENTRIES:
+                group[key] = record[key]
+        if self.cycle_momentum:
+            apply_momentum_records(records, self._momenta)

@@ -50,7 +50,9 @@ def _check_min_lr(name: str, value: Any) -> float:
 
 def _load_extended_real(key: str, value: Any, _n: int) -> float:
     # best and mode_worse are +-inf until a first metric, as in torch.
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{key} must be a number or +-inf, but got {value!r}")
+    if math.isnan(value):
         raise ValueError(f"{key} must be a number or +-inf, but got {value!r}")
     return float(value)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from mlx_lr_scheduler import schedule_math as sm
@@ -15,10 +15,16 @@ from mlx_lr_scheduler.validation import check_callable, check_int
 
 __all__ = ["ChainedScheduler", "SequentialLR", "sequential_lr"]
 
+#: torch writes these into a composite's state_dict when the composite is the first
+#: scheduler of a SequentialLR (its ``_initial_step`` sets them); they carry no state.
+_TORCH_COMPOSITE_ONLY_KEYS = frozenset({"_step_count"})
 
-def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRScheduler]:
+
+def _check_scheduler_list(owner: str, schedulers: Any) -> list[LRScheduler]:
     if isinstance(schedulers, LRScheduler) or not isinstance(schedulers, Sequence):
-        raise TypeError(f"schedulers must be a list of schedulers, but got {schedulers!r}")
+        raise TypeError(
+            f"schedulers must be a list of schedulers, but got {type(schedulers).__name__}"
+        )
     if len(schedulers) < 1:
         raise ValueError(f"{owner} expects at least one scheduler, but got an empty list")
     for i, scheduler in enumerate(schedulers):
@@ -33,16 +39,16 @@ def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRSched
                 "additional kwargs to be specified when calling `step`, but got one at index "
                 f"{i} in the given schedulers sequence."
             )
+    return list(schedulers)
+
+
+def _check_same_optimizer(owner: str, optimizer: Any, schedulers: list[LRScheduler]) -> None:
+    for i, scheduler in enumerate(schedulers):
         if scheduler.optimizer is not optimizer:
             raise ValueError(
                 f"{owner} expects all schedulers to belong to the same optimizer, but "
                 f"schedulers[{i}] ({type(scheduler).__name__}) is bound to another optimizer"
             )
-    return list(schedulers)
-
-
-def _dump_children(children: list[LRScheduler]) -> list[dict[str, Any]]:
-    return [child.state_dict() for child in children]
 
 
 class _Composite(LRScheduler):
@@ -52,9 +58,9 @@ class _Composite(LRScheduler):
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         owner = type(self).__name__
-        if not isinstance(state_dict, dict):
+        if not isinstance(state_dict, Mapping):
             raise TypeError(
-                f"{owner} state_dict must be a dict, but got {type(state_dict).__name__}"
+                f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
             )
         children = state_dict.get("_schedulers")
         if not isinstance(children, (list, tuple)) or len(children) != len(self._schedulers):
@@ -62,7 +68,11 @@ class _Composite(LRScheduler):
                 f"{owner} state_dict['_schedulers'] must be a list of {len(self._schedulers)} "
                 f"scheduler states, but got {children!r}"
             )
-        own = {k: v for k, v in state_dict.items() if k != "_schedulers"}
+        own = {
+            key: value
+            for key, value in state_dict.items()
+            if key != "_schedulers" and key not in _TORCH_COMPOSITE_ONLY_KEYS
+        }
         checked = super()._check_state(own)
         checked["_schedulers"] = [
             child._check_state(child_state)
@@ -81,7 +91,7 @@ class _Composite(LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
-        state["_schedulers"] = _dump_children(self._schedulers)
+        state["_schedulers"] = [child.state_dict() for child in self._schedulers]
         return state
 
 
@@ -95,21 +105,43 @@ def _undo_initial_steps(scheduler: LRScheduler) -> None:
         scheduler.last_epoch -= 1
 
 
+def _check_milestones(name: str, milestones: Any, expected: int | None) -> list[int]:
+    if isinstance(milestones, (str, bytes, Mapping)) or not isinstance(milestones, Iterable):
+        raise TypeError(f"{name} must be a list of integers, but got {milestones!r}")
+    milestones = list(milestones)
+    if expected is not None and len(milestones) != expected:
+        raise ValueError(
+            f"{name} must have one entry fewer than schedulers ({expected}), "
+            f"but got {len(milestones)}: {milestones!r}"
+        )
+    values = [check_int(f"{name}[{i}]", m, minimum=1) for i, m in enumerate(milestones)]
+    if any(b <= a for a, b in itertools.pairwise(values)):
+        raise ValueError(f"{name} must be strictly increasing, but got {values!r}")
+    return values
+
+
 class SequentialLR(_Composite):
     r"""Run ``schedulers`` one after another, switching at each of ``milestones``.
 
-    .. math:: \eta_t = S_i(t - m_{i}) \quad\text{for } m_i \le t < m_{i+1},\ m_0 = 0
+    .. math:: \eta_t = S_i(t - m_i) \quad\text{for } m_i \le t < m_{i+1}
 
-    Each scheduler after the first starts from its own epoch 0 at its
-    milestone, from the group's initial learning rate (torch's semantics: the
-    next scheduler restarts its closed form at 0).
+    where :math:`S_i` is ``schedulers[i]``, :math:`m_0 = 0` and
+    :math:`m_1 < m_2 < \dots` are ``milestones``. Each scheduler after the
+    first starts at its own epoch 0 at its milestone, from the groups' initial
+    learning rates (torch's semantics: it restarts its closed form at 0). The
+    schedulers must be built on ``optimizer`` before the ``SequentialLR``,
+    which then rewinds them so only the first has taken its initial step.
 
     Args:
         optimizer: the optimizer every scheduler is bound to.
-        schedulers: the schedulers, at least one. Only the first may itself be a
-            composite (torch 2.13 fails with ``NotImplementedError`` at the
-            milestone of a later one), and none may be ``ReduceLROnPlateau``.
-        milestones: ``len(schedulers) - 1`` strictly increasing epochs ``>= 1``.
+        schedulers: the schedulers, at least one (with one, ``milestones`` is
+            empty and the ``SequentialLR`` is that scheduler). Only the first may
+            itself be a composite (torch 2.13 accepts one later on, then fails
+            with ``NotImplementedError`` at its milestone), and none may be
+            ``ReduceLROnPlateau``.
+        milestones: ``len(schedulers) - 1`` strictly increasing integer epochs
+            ``>= 1`` (torch also takes unsorted or zero milestones, then skips
+            or reorders schedulers).
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
     Example (linear warmup for 2 epochs, then cosine over 4):
@@ -119,12 +151,16 @@ class SequentialLR(_Composite):
         >>> warmup = LinearLR(opt, start_factor=0.5, total_iters=2)
         >>> cosine = CosineAnnealingLR(opt, T_max=4)
         >>> scheduler = SequentialLR(opt, [warmup, cosine], milestones=[2])
-        >>> lrs = []
         >>> for epoch in range(7):
-        ...     lrs.append(round(scheduler.get_last_lr()[0], 6))
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [0.5, 0.75, 1.0, 0.853553, 0.5, 0.146447, 0.0]
+        epoch 0: 0.5
+        epoch 1: 0.75
+        epoch 2: 1.0
+        epoch 3: 0.8535533905932737
+        epoch 4: 0.5
+        epoch 5: 0.14644660940672627
+        epoch 6: 0.0
     """
 
     _state_schema = {
@@ -142,7 +178,8 @@ class SequentialLR(_Composite):
     ) -> None:
         owner = type(self).__name__
         groups = self._bind(optimizer)
-        children = _check_children(owner, optimizer, schedulers)
+        children = _check_scheduler_list(owner, schedulers)
+        _check_same_optimizer(owner, optimizer, children)
         for i, child in enumerate(children[1:], start=1):
             if isinstance(child, _Composite):
                 raise ValueError(
@@ -165,6 +202,16 @@ class SequentialLR(_Composite):
         active._initial_step()
         self._last_lr = active.get_last_lr()
 
+    def _check_state(self, state_dict: Any) -> dict[str, Any]:
+        checked = super()._check_state(state_dict)
+        expected = len(self._schedulers) - 1
+        if len(checked["_milestones"]) != expected:
+            raise ValueError(
+                f"_milestones must have one entry fewer than the {len(self._schedulers)} "
+                f"schedulers, but got {checked['_milestones']!r}"
+            )
+        return checked
+
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch: step the active scheduler, or restart the next at its milestone."""
         self.last_epoch += 1
@@ -176,41 +223,39 @@ class SequentialLR(_Composite):
             active.step()
         self._last_lr = active.get_last_lr()
 
-    def __repr__(self) -> str:
-        return f"SequentialLR({self._schedulers!r}, milestones={self._milestones})"
-
     def _schedule(self, group: int) -> sm.Schedule:
+        for child in self._schedulers[1:]:
+            if not child._schedule_joins:
+                raise TypeError(
+                    f"SequentialLR has no closed form with a {type(child).__name__} after its "
+                    "first scheduler: that one starts from the learning rate it finds there"
+                )
         return sequential_lr(
             [child._schedule(group) for child in self._schedulers], self._milestones
         )
 
-
-def _check_milestones(name: str, milestones: Any, expected: int | None) -> list[int]:
-    if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
-        raise TypeError(f"{name} must be a list of integers, but got {milestones!r}")
-    if expected is not None and len(milestones) != expected:
-        raise ValueError(
-            f"{name} must have one entry fewer than schedulers ({expected}), "
-            f"but got {len(milestones)}: {list(milestones)!r}"
-        )
-    values = [check_int(f"{name}[{i}]", m, minimum=1) for i, m in enumerate(milestones)]
-    if any(b <= a for a, b in itertools.pairwise(values)):
-        raise ValueError(f"{name} must be strictly increasing, but got {values!r}")
-    return values
+    def __repr__(self) -> str:
+        return f"SequentialLR({self._schedulers!r}, milestones={self._milestones})"
 
 
 class ChainedScheduler(_Composite):
     r"""Step several schedulers together, so their effects multiply.
 
-    Each ``step()`` steps every scheduler in order; the chainable formulas
-    continue from the LR the previous one set, so e.g. a ``ConstantLR`` warmup
-    and an ``ExponentialLR`` decay combine into
-    :math:`\eta_t = \eta_0 \gamma^t f_{[t < T]}`.
+    Each ``step()`` steps every scheduler in order, each continuing from the
+    learning rate the previous one set (torch's chainable forms). A
+    ``ConstantLR`` warmup (``factor`` :math:`f`, ``total_iters`` :math:`T`)
+    chained with an ``ExponentialLR`` decay (``gamma`` :math:`\gamma`) gives
+
+    .. math:: \eta_t = \eta_0 \, \gamma^t \cdot \begin{cases} f & t < T \\ 1 & t \ge T \end{cases}
+
+    Schedules whose step-by-step form reads only the epoch (``LambdaLR``, a
+    ``SequentialLR`` restarting at a milestone) overwrite, rather than
+    multiply, what the previous ones set, as in torch.
 
     Args:
         schedulers: the schedulers, at least one, all bound to one optimizer;
-            none may be ``ReduceLROnPlateau``.
-        optimizer: that optimizer. Default: the first scheduler's.
+            none may be ``ReduceLROnPlateau``. A ``SequentialLR`` may be one of them.
+        optimizer: that optimizer. Default: ``None``, the first scheduler's.
 
     Example:
         >>> import mlx.optimizers as optim
@@ -219,24 +264,25 @@ class ChainedScheduler(_Composite):
         >>> scheduler = ChainedScheduler(
         ...     [ConstantLR(opt, factor=0.5, total_iters=2), ExponentialLR(opt, gamma=0.5)]
         ... )
-        >>> lrs = []
         >>> for epoch in range(4):
-        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [0.5, 0.25, 0.25, 0.125]
+        epoch 0: 0.5
+        epoch 1: 0.25
+        epoch 2: 0.25
+        epoch 3: 0.125
     """
 
     _state_schema = {"_last_lr": st.float_list()}
 
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Any = None) -> None:
         owner = type(self).__name__
-        if isinstance(schedulers, Sequence) and len(schedulers) == 0:
-            raise ValueError(f"{owner} expects at least one scheduler, but got an empty list")
-        if optimizer is None and isinstance(schedulers, Sequence):
-            optimizer = getattr(schedulers[0], "optimizer", None)
+        children = _check_scheduler_list(owner, schedulers)
+        if optimizer is None:
+            optimizer = children[0].optimizer
         self._bind(optimizer)
-        self._schedulers = _check_children(owner, optimizer, schedulers)
+        _check_same_optimizer(owner, optimizer, children)
+        self._schedulers = children
         self._last_lr = self._group_lrs()
 
     def step(self) -> None:  # type: ignore[override]

@@ -7,7 +7,7 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real
+from mlx_lr_scheduler.validation import check_int, check_real, check_reciprocal
 
 __all__ = ["ConstantLR", "constant_lr"]
 
@@ -17,29 +17,36 @@ class ConstantLR(LRScheduler):
 
     .. math:: \eta_t = \eta_0 \cdot \begin{cases} f & t < T \\ 1 & t \ge T \end{cases}
 
-    with :math:`f` = ``factor`` and :math:`T` = ``total_iters``.
+    where :math:`\eta_0` is the group's initial learning rate, :math:`f` is
+    ``factor`` and :math:`T` is ``total_iters``. Computed as torch does: the
+    current learning rate is multiplied by :math:`f` at epoch 0 and by
+    :math:`1/f` at epoch :math:`T`.
 
     Args:
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
-        factor: the factor, in ``(0, 1]``. ``1`` leaves the LR unchanged.
-            Default: ``1/3``. (torch accepts ``0`` and then divides by zero at
-            ``total_iters``.)
-        total_iters: number of epochs scaled, an integer ``>= 1``. Default: ``5``.
+        factor: the factor, in ``(0, 1]``. ``1`` leaves the learning rate
+            unchanged. (torch also takes ``0``, then divides by zero at
+            ``total_iters``; here ``0`` and the subnormal numbers whose reciprocal
+            overflows are refused.) Default: ``1/3``.
+        total_iters: number of epochs scaled, an integer ``>= 1``. (torch takes
+            ``0``, then scales forever while its closed form says it does not.)
+            Default: ``5``.
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
-    Example:
+    Example (the learning rate used by the optimizer update after ``epoch`` steps):
         >>> import mlx.optimizers as optim
         >>> scheduler = ConstantLR(optim.SGD(learning_rate=0.1), factor=0.5, total_iters=2)
-        >>> lrs = []
         >>> for epoch in range(4):
-        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [0.05, 0.05, 0.1, 0.1]
+        epoch 0: 0.05
+        epoch 1: 0.05
+        epoch 2: 0.1
+        epoch 3: 0.1
     """
 
     _state_schema = {
-        "factor": st.real(low=0.0, low_open=True, high=1.0),
+        "factor": st.real(low=0.0, low_open=True, high=1.0, reciprocal=True),
         "total_iters": st.integer(minimum=1),
         **LRScheduler._state_schema,
     }
@@ -47,7 +54,9 @@ class ConstantLR(LRScheduler):
     def __init__(
         self, optimizer: Any, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
     ) -> None:
-        self.factor = check_real("factor", factor, low=0.0, low_open=True, high=1.0)
+        self.factor = check_reciprocal(
+            "factor", check_real("factor", factor, low=0.0, low_open=True, high=1.0)
+        )
         self.total_iters = check_int("total_iters", total_iters, minimum=1)
         super().__init__(optimizer, last_epoch)
 

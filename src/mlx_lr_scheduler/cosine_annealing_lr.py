@@ -18,27 +18,40 @@ class CosineAnnealingLR(LRScheduler):
 
     .. math:: \eta_t = \eta_{min} + (\eta_0 - \eta_{min})\,\frac{1 + \cos(\pi t / T)}{2}
 
-    with :math:`T` = ``T_max``. Like torch, the curve keeps going past
-    :math:`T` (back up to :math:`\eta_0` at :math:`2T`, and so on): it is not
-    clamped. This is SGDR's annealing without the restarts (Loshchilov &
-    Hutter, https://arxiv.org/abs/1608.03983); see
-    :class:`CosineAnnealingWarmRestarts` for the restarts.
+    where :math:`\eta_0` is the group's initial learning rate, :math:`T` is
+    ``T_max`` and :math:`\eta_{min}` is ``eta_min``. Like torch, the curve keeps
+    going past :math:`T` (back up to :math:`\eta_0` at :math:`2T`, and so on):
+    it is not clamped. Computed as torch does, step by step from the current
+    learning rate (``(1 + cos(pi t/T)) / (1 + cos(pi (t-1)/T))`` times its
+    distance to :math:`\eta_{min}`). This is SGDR's annealing without the
+    restarts (Loshchilov & Hutter, https://arxiv.org/abs/1608.03983).
 
     Args:
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
-        T_max: half-period in epochs, an integer ``>= 1``.
-        eta_min: the minimum learning rate, ``>= 0``. Default: ``0.0``.
+        T_max: half-period in epochs, an integer ``>= 1``. (torch takes ``0``,
+            then fails with ``ZeroDivisionError`` on the first step.)
+        eta_min: the minimum learning rate, a finite number ``>= 0``. It may
+            exceed the initial learning rate (the cosine then rises to it).
+            (torch takes a negative ``eta_min`` and sets negative learning
+            rates.) Default: ``0.0``.
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
-    Example:
+    Where torch's step-by-step form produces a negative learning rate (from
+    rounding when the initial learning rate is 0, or from a learning rate set
+    by hand below ``eta_min``), the learning rate is 0 here.
+
+    Example (the learning rate used by the optimizer update after ``epoch`` steps):
         >>> import mlx.optimizers as optim
         >>> scheduler = CosineAnnealingLR(optim.SGD(learning_rate=1.0), T_max=4)
-        >>> lrs = []
-        >>> for epoch in range(5):
-        ...     lrs.append(round(scheduler.get_last_lr()[0], 6))
+        >>> for epoch in range(6):
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [1.0, 0.853553, 0.5, 0.146447, 0.0]
+        epoch 0: 1.0
+        epoch 1: 0.8535533905932737
+        epoch 2: 0.5
+        epoch 3: 0.14644660940672627
+        epoch 4: 0.0
+        epoch 5: 0.1464466094067262
     """
 
     _state_schema = {
@@ -64,17 +77,20 @@ class CosineAnnealingLR(LRScheduler):
                 eta_min + (base_lr - eta_min) * (1 + math.cos(epoch * math.pi / period)) / 2
                 for base_lr in self.base_lrs
             ]
+        # The step-by-step forms below start from the current LR, so they can go
+        # negative where the closed form cannot (an LR below eta_min while the
+        # cosine rises, or rounding around an LR of 0): never set a negative LR.
         if (epoch - 1 - period) % (2 * period) == 0:
             # Leaving the trough: the ratio form below would divide by zero.
             rise = 1 - math.cos(math.pi / period)
             return [
-                lr + (base_lr - eta_min) * rise / 2
+                max(lr + (base_lr - eta_min) * rise / 2, 0.0)
                 for base_lr, lr in zip(self.base_lrs, self._group_lrs())
             ]
         ratio = (1 + math.cos(math.pi * epoch / period)) / (
             1 + math.cos(math.pi * (epoch - 1) / period)
         )
-        return [ratio * (lr - eta_min) + eta_min for lr in self._group_lrs()]
+        return [max(ratio * (lr - eta_min) + eta_min, 0.0) for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
         epoch, period, eta_min = self.last_epoch, self.T_max, self.eta_min

@@ -17,20 +17,29 @@ class ExponentialLR(LRScheduler):
 
     .. math:: \eta_t = \eta_0 \cdot \gamma^t
 
+    where :math:`\eta_0` is the group's initial learning rate and
+    :math:`\gamma` is ``gamma``. Computed as torch does: the current learning
+    rate is multiplied by :math:`\gamma` at every step.
+
     Args:
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
-        gamma: multiplicative factor, ``>= 0``; ``> 1`` grows the LR.
+        gamma: multiplicative factor, a finite number ``>= 0``. ``0`` drops the
+            learning rate to 0 after the first step, ``1`` keeps it constant,
+            ``> 1`` grows it (``step()`` raises ``ValueError`` once it would
+            overflow). (torch takes a negative ``gamma`` and alternates the sign
+            of the learning rate; refused here.)
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
-    Example:
+    Example (the learning rate used by the optimizer update after ``epoch`` steps):
         >>> import mlx.optimizers as optim
         >>> scheduler = ExponentialLR(optim.SGD(learning_rate=1.0), gamma=0.5)
-        >>> lrs = []
         >>> for epoch in range(4):
-        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [1.0, 0.5, 0.25, 0.125]
+        epoch 0: 1.0
+        epoch 1: 0.5
+        epoch 2: 0.25
+        epoch 3: 0.125
     """
 
     _state_schema = {"gamma": st.real(low=0.0), **LRScheduler._state_schema}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -27,15 +28,19 @@ def _per_group_lambdas(lr_lambda: Any, n_groups: int) -> list[LrLambda]:
     return [check_callable("lr_lambda", lr_lambda)] * n_groups
 
 
+def _saves_state(fn: LrLambda) -> bool:
+    """torch's rule: a callable object's ``__dict__`` is saved, a plain function is not."""
+    return not isinstance(fn, types.FunctionType) and hasattr(fn, "__dict__")
+
+
 def _dump_lambdas(lambdas: list[LrLambda]) -> list[dict[str, Any] | None]:
-    # torch's rule: plain functions are not saved; a callable object's __dict__ is.
-    return [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__) for fn in lambdas]
+    return [copy.deepcopy(vars(fn)) if _saves_state(fn) else None for fn in lambdas]
 
 
 def _load_lambdas(key: str, value: Any, n_groups: int) -> list[dict[str, Any] | None]:
     if not isinstance(value, (list, tuple)) or len(value) != n_groups:
         raise ValueError(
-            f"{key} must be a list of {n_groups} entries (None or a dict), got {value!r}"
+            f"{key} must be a list of {n_groups} entries (None or a dict), but got {value!r}"
         )
     for i, entry in enumerate(value):
         if entry is not None and not isinstance(entry, dict):
@@ -59,10 +64,10 @@ class _LambdaScheduler(LRScheduler):
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         checked = super()._check_state(state_dict)
         for i, (fn, saved) in enumerate(zip(self.lr_lambdas, checked["lr_lambdas"])):
-            if saved is not None and isinstance(fn, types.FunctionType):
+            if saved is not None and not _saves_state(fn):
                 raise ValueError(
                     f"lr_lambdas[{i}] holds a callable object's state, but this scheduler's "
-                    "function is a plain function"
+                    f"lr_lambda[{i}] is {fn!r}, which keeps no state"
                 )
         return checked
 
@@ -71,7 +76,7 @@ class _LambdaScheduler(LRScheduler):
         super()._apply_state(checked)
         for fn, attributes in zip(self.lr_lambdas, saved):
             if attributes is not None:
-                fn.__dict__.update(attributes)
+                vars(fn).update(copy.deepcopy(attributes))
 
 
 class LambdaLR(_LambdaScheduler):
@@ -80,27 +85,30 @@ class LambdaLR(_LambdaScheduler):
     .. math:: \eta_t = \eta_0 \cdot \lambda(t)
 
     where :math:`\eta_0` is the group's initial learning rate and
-    :math:`\lambda` is ``lr_lambda``.
+    :math:`\lambda` is ``lr_lambda`` (the group's own entry when it is a list).
 
     Args:
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
         lr_lambda: a function of the epoch (an ``int``) returning a factor, or a
-            list with one such function per parameter group. Its result must
-            make a finite, non-negative learning rate, or ``step()`` raises.
+            list with one such function per parameter group, checked to be
+            callable. A factor that makes the learning rate negative, NaN or
+            infinite makes ``step()`` raise ``ValueError`` (nothing changes).
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
-    ``state_dict()`` saves a callable object's ``__dict__`` and nothing for a
-    plain function or lambda (torch's rule).
+    ``state_dict()`` follows torch's rule: it saves a callable object's
+    ``__dict__`` (restored into the object on load) and nothing (``None``) for a
+    plain function or lambda, which the scheduler you load into must supply.
 
-    Example:
+    Example (the learning rate used by the optimizer update after ``epoch`` steps):
         >>> import mlx.optimizers as optim
         >>> scheduler = LambdaLR(optim.SGD(learning_rate=0.5), lambda epoch: 0.5**epoch)
-        >>> lrs = []
         >>> for epoch in range(4):
-        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [0.5, 0.25, 0.125, 0.0625]
+        epoch 0: 0.5
+        epoch 1: 0.25
+        epoch 2: 0.125
+        epoch 3: 0.0625
     """
 
     def get_lr(self) -> list[float]:
@@ -115,23 +123,32 @@ class LambdaLR(_LambdaScheduler):
 class MultiplicativeLR(_LambdaScheduler):
     r"""Multiply each group's learning rate by a function of the epoch at every step.
 
-    .. math:: \eta_t = \eta_{t-1} \cdot \lambda(t), \qquad \eta_0 = \text{initial lr}
+    .. math:: \eta_t = \eta_{t-1} \cdot \lambda(t) \quad (t \ge 1)
+
+    where :math:`\eta_0` is the group's initial learning rate and :math:`\lambda`
+    is ``lr_lambda`` (the group's own entry when it is a list); it is not
+    applied at epoch 0.
 
     Args:
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
         lr_lambda: a function of the epoch returning the factor applied at that
-            epoch, or one such function per parameter group.
+            epoch, or one such function per parameter group, checked to be
+            callable. A factor that makes the learning rate negative, NaN or
+            infinite makes ``step()`` raise ``ValueError`` (nothing changes).
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
-    Example:
+    ``state_dict()`` saves lambdas as :class:`LambdaLR` does.
+
+    Example (the learning rate used by the optimizer update after ``epoch`` steps):
         >>> import mlx.optimizers as optim
         >>> scheduler = MultiplicativeLR(optim.SGD(learning_rate=1.0), lambda epoch: 0.5)
-        >>> lrs = []
         >>> for epoch in range(4):
-        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [1.0, 0.5, 0.25, 0.125]
+        epoch 0: 1.0
+        epoch 1: 0.5
+        epoch 2: 0.25
+        epoch 3: 0.125
     """
 
     def get_lr(self) -> list[float]:

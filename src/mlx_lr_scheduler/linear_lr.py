@@ -7,7 +7,7 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real
+from mlx_lr_scheduler.validation import check_int, check_real, check_reciprocal
 
 __all__ = ["LinearLR", "linear_lr"]
 
@@ -17,29 +17,42 @@ class LinearLR(LRScheduler):
 
     .. math:: \eta_t = \eta_0 \left(f_s + (f_e - f_s)\,\frac{\min(t, T)}{T}\right)
 
-    with :math:`f_s` = ``start_factor``, :math:`f_e` = ``end_factor`` and
-    :math:`T` = ``total_iters``; constant at :math:`\eta_0 f_e` after :math:`T`.
+    where :math:`\eta_0` is the group's initial learning rate, :math:`f_s` is
+    ``start_factor``, :math:`f_e` is ``end_factor`` and :math:`T` is
+    ``total_iters``; constant at :math:`\eta_0 f_e` from epoch :math:`T` on.
+    Computed as torch does: the current learning rate is multiplied by the
+    ratio of consecutive factors, so a learning rate set by hand is ramped from.
 
     Args:
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
-        start_factor: factor at epoch 0, in ``(0, 1]``. Default: ``1/3``.
-        end_factor: factor from epoch ``total_iters`` on, in ``[0, 1]``. Default: ``1.0``.
-        total_iters: length of the ramp, an integer ``>= 1``. Default: ``5``.
+        start_factor: factor at epoch 0, in ``(0, 1]`` (the subnormal numbers
+            whose reciprocal overflows are refused). Default: ``1/3``.
+        end_factor: factor from epoch ``total_iters`` on, in ``[0, 1]``. ``0``
+            decays linearly to 0; equal to ``start_factor`` keeps the factor
+            constant. Default: ``1.0``.
+        total_iters: length of the ramp, an integer ``>= 1``. (torch takes ``0``,
+            then stays at ``start_factor`` forever and divides by zero in its
+            closed form.) Default: ``5``.
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
-    Example:
+    With ``end_factor=0`` torch's rounding can end the ramp on a tiny negative
+    learning rate (``-5e-18``); it is 0 here.
+
+    Example (the learning rate used by the optimizer update after ``epoch`` steps):
         >>> import mlx.optimizers as optim
         >>> scheduler = LinearLR(optim.SGD(learning_rate=1.0), start_factor=0.25, total_iters=3)
-        >>> lrs = []
         >>> for epoch in range(5):
-        ...     lrs.append(round(scheduler.get_last_lr()[0], 12))
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [0.25, 0.5, 0.75, 1.0, 1.0]
+        epoch 0: 0.25
+        epoch 1: 0.5
+        epoch 2: 0.75
+        epoch 3: 1.0
+        epoch 4: 1.0
     """
 
     _state_schema = {
-        "start_factor": st.real(low=0.0, low_open=True, high=1.0),
+        "start_factor": st.real(low=0.0, low_open=True, high=1.0, reciprocal=True),
         "end_factor": st.real(low=0.0, high=1.0),
         "total_iters": st.integer(minimum=1),
         **LRScheduler._state_schema,
@@ -53,8 +66,9 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        self.start_factor = check_real(
-            "start_factor", start_factor, low=0.0, low_open=True, high=1.0
+        self.start_factor = check_reciprocal(
+            "start_factor",
+            check_real("start_factor", start_factor, low=0.0, low_open=True, high=1.0),
         )
         self.end_factor = check_real("end_factor", end_factor, low=0.0, high=1.0)
         self.total_iters = check_int("total_iters", total_iters, minimum=1)
@@ -67,10 +81,12 @@ class LinearLR(LRScheduler):
             return [lr * self.start_factor for lr in self._group_lrs()]
         if self._is_initial or epoch > self.total_iters:
             return self._group_lrs()
-        # Ratio of consecutive factors: f(t) / f(t-1) written so that the chain
-        # of products reproduces torch's rounding exactly.
+        # torch's ratio of consecutive factors, f(t) / f(t-1). It is >= 0 in exact
+        # arithmetic, but rounds to a tiny negative number at the end of a ramp to
+        # end_factor=0 for many start factors: clamp so the LR ends on 0, not -5e-18.
         delta = self.end_factor - self.start_factor
         ratio = 1.0 + delta / (self.total_iters * self.start_factor + (epoch - 1) * delta)
+        ratio = max(ratio, 0.0)
         return [lr * ratio for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
@@ -78,7 +94,7 @@ class LinearLR(LRScheduler):
         scale = (
             self.start_factor + delta * min(self.total_iters, self.last_epoch) / self.total_iters
         )
-        return [base_lr * scale for base_lr in self.base_lrs]
+        return [base_lr * max(scale, 0.0) for base_lr in self.base_lrs]
 
     def _schedule(self, group: int) -> sm.Schedule:
         return linear_lr(self.base_lrs[group], self.start_factor, self.end_factor, self.total_iters)

@@ -14,16 +14,24 @@ from mlx_lr_scheduler.validation import check_int, check_real
 __all__ = ["MultiStepLR", "multi_step_lr"]
 
 
+def _milestone_key(name: str, key: Any) -> int:
+    # A torch Counter that went through JSON has its integer keys as strings.
+    if isinstance(key, str):
+        try:
+            key = int(key)
+        except ValueError:
+            raise ValueError(f"{name} keys must be integers >= 0, but got {key!r}") from None
+    return check_int(f"{name} key", key, minimum=0)
+
+
 def _check_milestones(name: str, milestones: Any) -> list[int]:
     """Milestones as a sorted list with repeats (a repeated epoch decays twice)."""
     if isinstance(milestones, Mapping):  # torch's state_dict stores a Counter
-        items = [
-            (check_int(f"{name} key", int(k) if isinstance(k, str) else k, minimum=0), count)
-            for k, count in milestones.items()
+        counts = [
+            (_milestone_key(name, key), check_int(f"{name}[{key!r}]", count, minimum=1))
+            for key, count in milestones.items()
         ]
-        return sorted(
-            m for m, count in items for _ in range(check_int(f"{name}[{m}]", count, minimum=1))
-        )
+        return sorted(m for m, count in counts for _ in range(count))
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
         raise TypeError(f"{name} must be an iterable of integers, but got {milestones!r}")
     return sorted(check_int(f"{name}[{i}]", m, minimum=0) for i, m in enumerate(milestones))
@@ -32,30 +40,39 @@ def _check_milestones(name: str, milestones: Any) -> list[int]:
 class MultiStepLR(LRScheduler):
     r"""Decay each group's learning rate by ``gamma`` at every milestone epoch.
 
-    .. math:: \eta_t = \eta_0 \cdot \gamma^{\#\{m \in M : m \le t\}}
+    .. math:: \eta_t = \eta_0 \cdot \gamma^{\#\{m \in M \,:\, m \le t\}}
 
-    with :math:`M` = ``milestones`` (a milestone listed twice decays twice) and
-    :math:`\gamma` = ``gamma``.
+    where :math:`\eta_0` is the group's initial learning rate, :math:`M` is
+    ``milestones`` (a milestone listed twice counts twice) and :math:`\gamma`
+    is ``gamma``. Computed as torch does: the current learning rate is
+    multiplied by :math:`\gamma^k` at an epoch listed :math:`k` times.
 
     Args:
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
-        milestones: epochs at which to decay, integers ``>= 0``, in any order.
-            An empty list keeps the LR constant.
-        gamma: multiplicative factor, ``>= 0``. Default: ``0.1``.
+        milestones: epochs at which to decay, integers ``>= 0``, in any order;
+            repeats decay repeatedly. An empty list keeps the learning rate
+            constant; a milestone ``0`` decays from the start. (torch also takes
+            negative or non-integer milestones, which its step-by-step and
+            closed forms then treat differently; both are refused here.)
+        gamma: multiplicative factor, a finite number ``>= 0``. ``0`` drops the
+            learning rate to 0 at the first milestone. Default: ``0.1``.
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
     ``state_dict()["milestones"]`` is a sorted list with repeats; torch's
-    ``Counter`` is accepted on load.
+    ``Counter`` (``{epoch: count}``, keys possibly strings after JSON) is
+    accepted on load.
 
-    Example:
+    Example (the learning rate used by the optimizer update after ``epoch`` steps):
         >>> import mlx.optimizers as optim
-        >>> scheduler = MultiStepLR(optim.SGD(learning_rate=1.0), milestones=[1, 3], gamma=0.1)
-        >>> lrs = []
+        >>> scheduler = MultiStepLR(optim.SGD(learning_rate=1.0), milestones=[3, 1], gamma=0.1)
         >>> for epoch in range(5):
-        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [1.0, 0.1, 0.1, 0.010000000000000002, 0.010000000000000002]
+        epoch 0: 1.0
+        epoch 1: 0.1
+        epoch 2: 0.1
+        epoch 3: 0.010000000000000002
+        epoch 4: 0.010000000000000002
     """
 
     _state_schema = {
@@ -73,6 +90,7 @@ class MultiStepLR(LRScheduler):
 
     @property
     def milestones(self) -> list[int]:
+        """The milestones, sorted, with repeats."""
         return self._milestones
 
     @milestones.setter

@@ -17,24 +17,33 @@ class PolynomialLR(LRScheduler):
 
     .. math:: \eta_t = \eta_0 \left(1 - \frac{\min(t, T)}{T}\right)^{p}
 
-    with :math:`T` = ``total_iters`` and :math:`p` = ``power``.
+    where :math:`\eta_0` is the group's initial learning rate, :math:`T` is
+    ``total_iters`` and :math:`p` is ``power``. Computed as torch does: the
+    current learning rate is multiplied by the ratio of consecutive factors.
 
     Args:
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
-        total_iters: epochs until the LR reaches 0, an integer ``>= 1``. Default: ``5``.
-        power: the exponent, ``>= 0``; ``1`` is linear decay, ``0`` keeps the LR
-            constant. Default: ``1.0``.
+        total_iters: epochs until the learning rate reaches 0, an integer ``>= 1``.
+            (torch takes ``0``, then never decays and divides by zero in its
+            closed form.) Default: ``5``.
+        power: the exponent, a finite number ``>= 0``; ``1`` is linear decay,
+            ``0`` keeps the learning rate constant (it never reaches 0). (torch
+            takes a negative power, then grows the learning rate and fails at
+            ``total_iters``.) Default: ``1.0``.
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
-    Example:
+    Example (the learning rate used by the optimizer update after ``epoch`` steps):
         >>> import mlx.optimizers as optim
         >>> scheduler = PolynomialLR(optim.SGD(learning_rate=1.0), total_iters=4, power=2.0)
-        >>> lrs = []
         >>> for epoch in range(6):
-        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+        epoch 0: 1.0
+        epoch 1: 0.5625
+        epoch 2: 0.25
+        epoch 3: 0.0625
+        epoch 4: 0.0
+        epoch 5: 0.0
     """
 
     _state_schema = {

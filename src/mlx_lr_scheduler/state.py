@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlx_lr_scheduler.validation import check_choice, check_int, check_real
+from mlx_lr_scheduler.validation import check_choice, check_int, check_real, check_reciprocal
 
 __all__ = [
     "CLASS_KEY",
@@ -58,7 +58,11 @@ def integer(minimum: int | None = None) -> Field:
     return Field(lambda key, value, _n: check_int(key, value, minimum=minimum))
 
 
-def real(**bounds: Any) -> Field:
+def real(*, reciprocal: bool = False, **bounds: Any) -> Field:
+    """A finite number within ``bounds`` (see ``check_real``); with ``reciprocal``,
+    also one the schedule can divide by."""
+    if reciprocal:
+        return Field(lambda key, value, _n: check_reciprocal(key, check_real(key, value, **bounds)))
     return Field(lambda key, value, _n: check_real(key, value, **bounds))
 
 

@@ -17,24 +17,32 @@ class StepLR(LRScheduler):
 
     .. math:: \eta_t = \eta_0 \cdot \gamma^{\lfloor t / s \rfloor}
 
-    with :math:`s` = ``step_size`` and :math:`\gamma` = ``gamma``.
+    where :math:`\eta_0` is the group's initial learning rate, :math:`s` is
+    ``step_size`` and :math:`\gamma` is ``gamma``. Computed as torch does: the
+    current learning rate is multiplied by :math:`\gamma` at every multiple of
+    :math:`s`, so a learning rate set by hand in between is decayed from.
 
     Args:
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
-        step_size: period of the decay, an integer ``>= 1``.
-        gamma: multiplicative factor, ``>= 0``. ``0`` drops the LR to 0 at the
-            first decay; ``> 1`` grows it. Default: ``0.1``.
+        step_size: period of the decay, an integer ``>= 1`` (torch divides by
+            zero on the first step for ``0`` and decays at odd epochs for a
+            non-integer ``2.5``; both are refused here). ``1`` decays every epoch.
+        gamma: multiplicative factor, a finite number ``>= 0``. ``0`` drops the
+            learning rate to 0 at the first decay, ``1`` keeps it constant, ``> 1``
+            grows it. Default: ``0.1``.
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
-    Example:
+    Example (the learning rate used by the optimizer update after ``epoch`` steps):
         >>> import mlx.optimizers as optim
         >>> scheduler = StepLR(optim.SGD(learning_rate=0.1), step_size=2, gamma=0.5)
-        >>> lrs = []
         >>> for epoch in range(5):
-        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
         ...     scheduler.step()
-        >>> lrs
-        [0.1, 0.1, 0.05, 0.05, 0.025]
+        epoch 0: 0.1
+        epoch 1: 0.1
+        epoch 2: 0.05
+        epoch 3: 0.05
+        epoch 4: 0.025
     """
 
     _state_schema = {

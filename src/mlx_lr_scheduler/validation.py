@@ -18,6 +18,7 @@ __all__ = [
     "check_choice",
     "check_int",
     "check_real",
+    "check_reciprocal",
     "per_group",
 ]
 
@@ -73,6 +74,19 @@ def check_real(
     if too_low or too_high:
         raise ValueError(f"{name} must be in {interval}, but got {result!r}")
     return result
+
+
+def check_reciprocal(name: str, value: float) -> float:
+    """Return ``value`` if ``1 / value`` is finite (a factor the schedule divides by).
+
+    Refuses 0 and the subnormal floats (about ``5.6e-309`` and below) whose
+    reciprocal overflows to ``inf`` and turns the learning rate into ``inf`` or NaN.
+    """
+    if value == 0 or not math.isfinite(1.0 / value):
+        raise ValueError(
+            f"{name} must have a finite reciprocal (the schedule divides by it), but got {value!r}"
+        )
+    return value
 
 
 def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:

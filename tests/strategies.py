@@ -558,7 +558,8 @@ def one_cycle_lr(
         hs.one_of(
             hs.floats(0.0, 1.0),
             hs.sampled_from([0.0, 0.25, 0.3, 0.5, 1.0]),
-            hs.integers(1, total).map(lambda k: k / total),  # often pct_start * total == 1
+            hs.just(1 / total),  # pct_start * total == 1 (but not always exactly)
+            hs.integers(1, total).map(lambda k: k / total),
         )
     )
     if not zero_width and zero_width_first_phase(total, pct_start):

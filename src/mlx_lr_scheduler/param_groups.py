@@ -44,6 +44,7 @@ __all__ = ["ParamGroup", "param_groups"]
 # Name of the attribute holding an MLX optimizer's ParamGroup.
 GROUP_ATTRIBUTE = "_lr_scheduler_param_group"
 _FLOAT32 = mx.float32
+_OPTIMIZER_STATE = optim.Optimizer.__dict__["state"]
 
 
 def _round_to_float32(value: float) -> float:
@@ -71,10 +72,16 @@ class ParamGroup(MutableMapping[str, Any]):
     per-group data.
     """
 
-    __slots__ = ("_entries", "_lr", "_written", "optimizer")
+    __slots__ = ("_direct_state", "_entries", "_lr", "_written", "optimizer")
 
     def __init__(self, optimizer: optim.Optimizer) -> None:
         self.optimizer = optimizer
+        # MLX's ``Optimizer.state`` property returns ``optimizer._state``; reading the
+        # attribute saves a property call twice per step. An optimizer class with its
+        # own ``state`` is read through it.
+        self._direct_state = type(optimizer).state is _OPTIMIZER_STATE and hasattr(
+            optimizer, "_state"
+        )
         self._entries: dict[str, Any] = {}
         self._written: Any = None  # the array we last put in the optimizer state
         self._lr = 0.0
@@ -83,7 +90,9 @@ class ParamGroup(MutableMapping[str, Any]):
     # -- the learning rate -------------------------------------------------
     def get_lr(self) -> float:
         """The group's float64 learning rate, adopting a value set by hand."""
-        current = self.optimizer.state["learning_rate"]
+        optimizer = self.optimizer
+        state = optimizer._state if self._direct_state else optimizer.state
+        current = state["learning_rate"]
         if current is not self._written:
             self._adopt(current)
         return self._lr
@@ -98,8 +107,12 @@ class ParamGroup(MutableMapping[str, Any]):
 
     def set_lr(self, value: float) -> None:
         """Set the float64 value and write its float32 rounding to the optimizer state."""
+        optimizer = self.optimizer
+        state = optimizer._state if self._direct_state else optimizer.state
+        if value == self._lr and state["learning_rate"] is self._written:
+            return  # the state already holds exactly this (most steps of a step decay)
         array = mx.array(value, _FLOAT32)
-        self.optimizer.state["learning_rate"] = array
+        state["learning_rate"] = array
         self._lr = value
         self._written = array
 

@@ -125,8 +125,30 @@ class LRScheduler:
             self._is_initial = False
 
     # -- stepping ------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # step() inlines the base _update_lr for speed; a subclass overriding it keeps its own.
+        cls._inline_update = cls._update_lr is LRScheduler._update_lr
+
+    _inline_update: ClassVar[bool] = True
+
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and set the new LRs."""
+        if epoch is None and self._step_count != 1 and self._inline_update:
+            # The common case: _update_lr(None), inlined (this is the per-batch hot path).
+            self._step_count += 1
+            previous_epoch = self.last_epoch
+            self.last_epoch = previous_epoch + 1
+            self._in_step = True
+            try:
+                self._set_lrs(self.get_lr())
+            except BaseException:
+                self.last_epoch = previous_epoch
+                self._step_count -= 1
+                raise
+            finally:
+                self._in_step = False
+            return
         if epoch is not None:
             epoch = self._check_epoch(epoch)
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
@@ -167,6 +189,14 @@ class LRScheduler:
 
     def _set_lrs(self, values: Any) -> None:
         """Check every value, then write them all (never a half-applied step)."""
+        groups = self.param_groups
+        if len(groups) == 1 and type(values) is list and len(values) == 1:
+            # One group (the common case): the same checks, without the loops.
+            lr = float(values[0])
+            if 0.0 <= lr < _INF:
+                groups[0].set_lr(lr)
+                self._last_lr = [lr]
+                return
         lrs: list[float] = []
         for value in values:
             lr = float(value)
@@ -177,7 +207,6 @@ class LRScheduler:
                     "finite and >= 0"
                 )
             lrs.append(lr)
-        groups = self.param_groups
         if len(lrs) != len(groups):
             raise ValueError(
                 f"{type(self).__name__}.get_lr() returned {len(lrs)} values for "
@@ -189,7 +218,10 @@ class LRScheduler:
 
     def _group_lrs(self) -> list[float]:
         """Each group's current learning rate (torch's ``group["lr"]``)."""
-        return [group.get_lr() for group in self.param_groups]
+        groups = self.param_groups
+        if len(groups) == 1:
+            return [groups[0].get_lr()]
+        return [group.get_lr() for group in groups]
 
     def get_lr(self) -> list[float]:
         """Compute each group's learning rate at ``last_epoch`` (torch's chainable form)."""
@@ -247,6 +279,10 @@ class LRScheduler:
             schedule=function,
             steps_per_epoch=steps_per_epoch,
         )
+
+    #: False where ``_schedule()`` holds only from a fresh start, not after another
+    #: scheduler in a ``SequentialLR`` (``SWALR`` anneals from the LR it finds).
+    _schedule_joins: ClassVar[bool] = True
 
     def _schedule(self, group: int) -> Schedule:
         """The schedule function of ``group``, one unit per ``step()`` (closed-form classes)."""

@@ -303,10 +303,19 @@ def test_bad_state_is_refused_before_anything_changes(key, value, error):
     assert after == before
 
 
-def test_state_without_momentum_keys_is_refused_when_cycling():
-    state = CyclicLR(optim.SGD(0.1), 0.01, 0.1, cycle_momentum=False).state_dict()
-    with pytest.raises(ValueError, match="cycle_momentum=False, but this scheduler was built"):
-        CyclicLR(optim.SGD(0.1), 0.01, 0.1).load_state_dict(state)
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_the_state_decides_whether_momentum_cycles(kind):
+    """As in torch, a loaded state turns momentum cycling on or off, whatever the scheduler
+    was built with (ours binds the optimizer then). Turned on, the momenta continue exactly;
+    turned off, the LRs do (the momentum left in force is the optimizer's business)."""
+    cycling = cyclic(0.01, 0.1, 4, mode="triangular2", base_momentum=0.7)
+    still = cyclic(0.01, 0.1, 4, mode="triangular2", cycle_momentum=False)
+    history = run_both(
+        with_momenta(cycling), 30, LRS[1], kind=kind, resume_at=9, rebuild=with_momenta(still)
+    )
+    assert first_mismatch(*history) is None
+    history = run_both(still, 30, LRS[1], kind=kind, resume_at=9, rebuild=cycling)
+    assert first_mismatch(*history) is None
 
 
 # -- composition --------------------------------------------------------------------------

@@ -296,6 +296,7 @@ BAD_STATES = [
     ("param_groups", [{"initial_lr": 0.1}], ValueError),
     ("param_groups", "x", TypeError),
     ("last_epoch", 1.5, TypeError),
+    ("last_epoch", 21, ValueError),
 ]
 
 
@@ -322,6 +323,32 @@ def test_phases_of_zero_width_or_not_ending_at_total_steps_are_refused():
         fresh.load_state_dict(zero_width)
     with pytest.raises(ValueError, match="must end at total_steps - 1 = 29"):
         fresh.load_state_dict({**state, "total_steps": 30})
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_the_state_decides_whether_momentum_cycles(kind):
+    """As in torch, a loaded state turns momentum cycling on or off, whatever the scheduler
+    was built with (ours binds the optimizer then). Turned on, the momenta continue exactly;
+    turned off, the LRs do (the momentum left in force is the optimizer's business)."""
+    cycling = one_cycle(max_lr=1.0, total_steps=30, base_momentum=0.7)
+    still = one_cycle(max_lr=0.5, total_steps=30, cycle_momentum=False)
+    history = run_both(
+        with_momenta(cycling), 29, LRS[1], kind=kind, resume_at=9, rebuild=with_momenta(still)
+    )
+    assert first_mismatch(*history) is None
+    history = run_both(still, 29, LRS[1], kind=kind, resume_at=9, rebuild=cycling)
+    assert first_mismatch(*history) is None
+
+
+def test_a_torch_state_that_cycles_needs_a_scheduler_built_cycling():
+    """torch's state_dict leaves the momentum bounds in torch's optimizer: we cannot turn
+    cycling on from it (torch can, reading them from its optimizer's loaded state)."""
+    t_opt = torch_optimizer([0.1], "sgd", momentum=0.9)
+    state = TORCH.OneCycleLR(t_opt, 1.0, total_steps=10).state_dict()
+    scheduler = OneCycleLR(optim.SGD(0.1), 1.0, total_steps=10, cycle_momentum=False)
+    with pytest.raises(ValueError, match="cycles momentum but has no momentum bounds"):
+        scheduler.load_state_dict(state)
+    assert not scheduler.cycle_momentum and type(scheduler.optimizer) is optim.SGD
 
 
 # -- composition ----------------------------------------------------------------------------

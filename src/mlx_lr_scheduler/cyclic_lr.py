@@ -17,6 +17,7 @@ from mlx_lr_scheduler.momentum import (
     check_param_group_records,
     check_use_beta1,
     dump_use_beta1,
+    momentum_kinds,
     momentum_records,
     require_group_entries,
     restore_groups_on_failure,
@@ -204,7 +205,7 @@ class CyclicLR(LRScheduler):
                     group["lr"] = lr
             if self.cycle_momentum:
                 self._momenta = bind_momentum(groups)
-                self.use_beta1 = dump_use_beta1(self._momenta)
+                self.use_beta1 = dump_use_beta1([m.uses_beta1 for m in self._momenta])
                 if last_epoch == -1:
                     for momentum, low, high in zip(
                         self._momenta, self.base_momentums, self.max_momentums
@@ -290,11 +291,6 @@ class CyclicLR(LRScheduler):
         rest = dict(state_dict)
         extras = {key: rest.pop(key) for key in (*_MOMENTUM_KEYS, _GROUPS_KEY) if key in rest}
         checked = super()._check_state(rest)
-        if checked["cycle_momentum"] != self.cycle_momentum:
-            raise ValueError(
-                f"{owner} state_dict has cycle_momentum={checked['cycle_momentum']}, but this "
-                f"scheduler was built with cycle_momentum={self.cycle_momentum}"
-            )
         if checked["mode"] == "exp_range" and checked["gamma"] <= 0:
             raise ValueError(f"gamma must be > 0 in 'exp_range' mode, but got {checked['gamma']!r}")
         saved_fn = checked["_scale_fn_custom"]
@@ -305,35 +301,42 @@ class CyclicLR(LRScheduler):
                 "_scale_fn_custom holds a callable object's state, but this scheduler's "
                 "scale_fn is not a callable object"
             )
+        # The state decides whether momentum cycles (as in torch, whatever this
+        # scheduler was built with); the optimizer decides which kind.
         n_groups = len(self.param_groups)
-        if not self.cycle_momentum:
+        if not checked["cycle_momentum"]:
             if extras:
                 raise ValueError(
-                    f"{owner} state_dict has momentum keys {sorted(extras)}, but this "
-                    "scheduler does not cycle momentum"
+                    f"{owner} state_dict has momentum keys {sorted(extras)}, but "
+                    "cycle_momentum=False"
                 )
             return checked
         missing = sorted(set(_MOMENTUM_KEYS) - set(extras))
         if missing:
             raise ValueError(f"{owner} state_dict is missing keys {missing}")
-        check_use_beta1(owner, "use_beta1", extras["use_beta1"], self._momenta)
+        kinds = momentum_kinds(self.param_groups)
+        check_use_beta1(owner, "use_beta1", extras["use_beta1"], kinds)
         for key in ("base_momentums", "max_momentums"):
             checked[key] = per_group(key, _as_list(key, extras[key]), n_groups, check_momentum)
         if _GROUPS_KEY in extras:
             checked[_GROUPS_KEY] = check_param_group_records(
-                _GROUPS_KEY, extras[_GROUPS_KEY], n_groups, {}, self._momenta
+                _GROUPS_KEY, extras[_GROUPS_KEY], n_groups, {}, kinds
             )
         return checked
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         saved_fn = checked.pop("_scale_fn_custom")
         records = checked.pop(_GROUPS_KEY, None)
+        was_cycling = self.cycle_momentum
         super()._apply_state(checked)
         if saved_fn is not None and self._scale_fn_custom is not None:
             self._scale_fn_custom.__dict__.update(saved_fn)
         self._init_scale_fn()
         if not self.cycle_momentum:
             return
+        if not was_cycling:  # built without, loading a state that cycles: bind now
+            self._momenta = bind_momentum(self.param_groups)
+            self.use_beta1 = dump_use_beta1([m.uses_beta1 for m in self._momenta])
         if records is not None:
             apply_momentum_records(records, self._momenta)
             return

@@ -58,6 +58,7 @@ __all__ = [
     "check_param_group_records",
     "check_use_beta1",
     "dump_use_beta1",
+    "momentum_kinds",
     "momentum_records",
     "require_group_entries",
     "restore_groups_on_failure",
@@ -252,7 +253,7 @@ class ScheduledMomentum:
     @property
     def key(self) -> str:
         """torch's name for the group entry: ``"betas"`` or ``"momentum"``."""
-        return "betas" if self.uses_beta1 else "momentum"
+        return _momentum_key(self.uses_beta1)
 
     def get(self) -> float:
         if self.uses_beta1:
@@ -269,12 +270,12 @@ class ScheduledMomentum:
         return f"ScheduledMomentum({self.key}={self.get()!r})"
 
 
-def bind_momentum(groups: Sequence[ParamGroup]) -> list[ScheduledMomentum]:
-    """Bind each group's momentum (or beta1) to its optimizer state; all groups or none.
+def momentum_kinds(groups: Sequence[ParamGroup]) -> list[bool]:
+    """For each group, True if its optimizer has ``betas``, False for ``momentum``; changes nothing.
 
     Raises:
-        ValueError: a group's optimizer has neither ``momentum`` nor ``betas``
-            (torch's message, naming the group and its optimizer).
+        ValueError: a group's optimizer has neither (torch's message, naming the
+            group and its optimizer).
     """
     kinds = []
     for i, group in enumerate(groups):
@@ -285,6 +286,16 @@ def bind_momentum(groups: Sequence[ParamGroup]) -> list[ScheduledMomentum]:
                 "neither `momentum` nor `betas`; pass cycle_momentum=False"
             )
         kinds.append(uses_beta1)
+    return kinds
+
+
+def bind_momentum(groups: Sequence[ParamGroup]) -> list[ScheduledMomentum]:
+    """Bind each group's momentum (or beta1) to its optimizer state; all groups or none.
+
+    Raises:
+        ValueError: as :func:`momentum_kinds`, before anything is bound.
+    """
+    kinds = momentum_kinds(groups)
     for group, uses_beta1 in zip(groups, kinds):
         _bind(group.optimizer, uses_beta1)
     return [ScheduledMomentum(group, uses_beta1) for group, uses_beta1 in zip(groups, kinds)]
@@ -315,14 +326,19 @@ def _check_record_momentum(name: str, value: Any, uses_beta1: bool) -> Any:
     return tuple(check_momentum(f"{name}[{i}]", beta) for i, beta in enumerate(value))
 
 
+def _momentum_key(uses_beta1: bool) -> str:
+    return "betas" if uses_beta1 else "momentum"
+
+
 def check_param_group_records(
     key: str,
     records: Any,
     n_groups: int,
     fields: Mapping[str, Callable[[str, Any], Any]],
-    momenta: Sequence[ScheduledMomentum] = (),
+    kinds: Sequence[bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """Check per-group records holding ``fields`` plus, when ``momenta``, the momentum entries.
+    """Check per-group records holding ``fields`` plus, given the groups' momentum
+    ``kinds`` (see :func:`momentum_kinds`), the momentum entries.
 
     Returns the checked records; changes nothing.
     """
@@ -338,19 +354,20 @@ def check_param_group_records(
         if not isinstance(record, Mapping):
             raise TypeError(f"{name} must be a dict, but got {record!r}")
         expected = set(fields)
-        momentum = momenta[i] if momenta else None
-        if momentum is not None:
-            expected |= {"max_momentum", "base_momentum", momentum.key}
+        uses_beta1 = None if kinds is None else kinds[i]
+        if uses_beta1 is not None:
+            expected |= {"max_momentum", "base_momentum", _momentum_key(uses_beta1)}
         if set(record) != expected:
             raise ValueError(
                 f"{name} must have the keys {sorted(expected)}, but got {sorted(record)}"
             )
         out = {field: check(f"{name}[{field!r}]", record[field]) for field, check in fields.items()}
-        if momentum is not None:
+        if uses_beta1 is not None:
             for bound in ("max_momentum", "base_momentum"):
                 out[bound] = check_momentum(f"{name}[{bound!r}]", record[bound])
-            out[momentum.key] = _check_record_momentum(
-                f"{name}[{momentum.key!r}]", record[momentum.key], momentum.uses_beta1
+            current = _momentum_key(uses_beta1)
+            out[current] = _check_record_momentum(
+                f"{name}[{current!r}]", record[current], uses_beta1
             )
         checked.append(out)
     return checked
@@ -432,20 +449,18 @@ def _load_use_beta1(key: str, value: Any, n_groups: int) -> list[bool]:
     return list(value)
 
 
-def dump_use_beta1(momenta: list[ScheduledMomentum]) -> bool | list[bool]:
+def dump_use_beta1(kinds: Sequence[bool]) -> bool | list[bool]:
     """torch's ``use_beta1``: one bool, or one per group when a MultiOptimizer mixes kinds."""
-    kinds = [m.uses_beta1 for m in momenta]
-    return kinds[0] if len(set(kinds)) == 1 else kinds
+    return kinds[0] if len(set(kinds)) == 1 else list(kinds)
 
 
-def check_use_beta1(owner: str, key: str, value: Any, momenta: list[ScheduledMomentum]) -> None:
+def check_use_beta1(owner: str, key: str, value: Any, kinds: Sequence[bool]) -> None:
     """A loaded ``use_beta1`` must describe the optimizers this scheduler is bound to."""
-    loaded = _load_use_beta1(key, value, len(momenta))
-    ours = [m.uses_beta1 for m in momenta]
-    if loaded != ours:
+    loaded = _load_use_beta1(key, value, len(kinds))
+    if loaded != list(kinds):
         raise ValueError(
             f"{owner} state_dict has {key}={value!r}, but this scheduler's optimizer "
-            f"cycles {['betas[0]' if b else 'momentum' for b in ours]}: "
+            f"cycles {['betas[0]' if b else 'momentum' for b in kinds]}: "
             "was it saved with another kind of optimizer?"
         )
 

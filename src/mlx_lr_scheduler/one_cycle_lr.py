@@ -17,6 +17,7 @@ from mlx_lr_scheduler.momentum import (
     check_param_group_records,
     check_use_beta1,
     dump_use_beta1,
+    momentum_kinds,
     momentum_records,
     require_group_entries,
     restore_groups_on_failure,
@@ -249,7 +250,7 @@ class OneCycleLR(LRScheduler):
                     group.update(values)
             if self.cycle_momentum:
                 self._momenta = bind_momentum(groups)
-                self.use_beta1 = dump_use_beta1(self._momenta)
+                self.use_beta1 = dump_use_beta1([m.uses_beta1 for m in self._momenta])
                 if last_epoch == -1:
                     for momentum, high, low in zip(self._momenta, max_momentums, base_momentums):
                         momentum.set(high)
@@ -320,11 +321,6 @@ class OneCycleLR(LRScheduler):
         use_beta1 = rest.pop("use_beta1", None)
         records = rest.pop(_GROUPS_KEY, None)
         checked = super()._check_state(rest)
-        if checked["cycle_momentum"] != self.cycle_momentum:
-            raise ValueError(
-                f"{owner} state_dict has cycle_momentum={checked['cycle_momentum']}, but this "
-                f"scheduler was built with cycle_momentum={self.cycle_momentum}"
-            )
         phases = checked["_schedule_phases"]
         total = checked["total_steps"]
         if phases[-1]["end_step"] != total - 1:
@@ -333,27 +329,42 @@ class OneCycleLR(LRScheduler):
                 f"phase ends at {phases[-1]['end_step']!r}"
             )
         _check_first_phase(phases[0]["end_step"], total, "_schedule_phases")
-        if self.cycle_momentum:
+        if checked["last_epoch"] > total:
+            raise ValueError(
+                f"last_epoch must be <= total_steps = {total}, but got {checked['last_epoch']}"
+            )
+        # The state decides whether momentum cycles (as in torch, whatever this
+        # scheduler was built with); the optimizer decides which kind.
+        kinds = None
+        if checked["cycle_momentum"]:
             if use_beta1 is None:
                 raise ValueError(f"{owner} state_dict is missing keys ['use_beta1']")
-            check_use_beta1(owner, "use_beta1", use_beta1, self._momenta)
+            kinds = momentum_kinds(self.param_groups)
+            check_use_beta1(owner, "use_beta1", use_beta1, kinds)
+            if records is None and not self.cycle_momentum:
+                raise ValueError(
+                    f"{owner} state_dict cycles momentum but has no momentum bounds (torch "
+                    "keeps them in the optimizer): build this scheduler with cycle_momentum=True"
+                )
         elif use_beta1 is not None:
-            raise ValueError(
-                f"{owner} state_dict has use_beta1, but this scheduler does not cycle momentum"
-            )
+            raise ValueError(f"{owner} state_dict has use_beta1, but cycle_momentum=False")
         if records is not None:
             checked[_GROUPS_KEY] = check_param_group_records(
                 _GROUPS_KEY,
                 records,
                 len(self.param_groups),
                 dict.fromkeys(_LR_ENTRIES, _check_lr),
-                self._momenta if self.cycle_momentum else (),
+                kinds,
             )
         return checked
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         records = checked.pop(_GROUPS_KEY, None)
+        was_cycling = self.cycle_momentum
         super()._apply_state(checked)
+        if self.cycle_momentum and not was_cycling:  # loading a state that cycles: bind now
+            self._momenta = bind_momentum(self.param_groups)
+            self.use_beta1 = dump_use_beta1([m.uses_beta1 for m in self._momenta])
         if records is None:
             # A torch state_dict: torch keeps the group entries in the optimizer.
             # Those set when this scheduler was built stay; the momentum in force

@@ -161,7 +161,7 @@ def test_state_carries_swa_lr_into_a_scheduler_built_with_another():
         t_opt.load_state_dict(saved_opt)
         t.load_state_dict(saved)
         mine = json.loads(json.dumps(m.state_dict()))
-        assert mine["swa_lrs"] == [0.01, 0.2]
+        assert mine["param_groups"] == [{"swa_lr": 0.01}, {"swa_lr": 0.2}]
         m = SWALR(mlx_optimizer([0.1, 0.03]), 0.5, 2, "linear")
         m.load_state_dict(mine)
         assert m.param_groups[0]["swa_lr"] == 0.01
@@ -178,7 +178,7 @@ def test_torch_state_dict_loads_and_continues_bit_exact():
         for _ in range(4):
             t.step()
         torch_state = t.state_dict()
-        assert "swa_lrs" not in torch_state
+        assert "param_groups" not in torch_state
         # Built with the same swa_lr (torch's would come back with its optimizer's state).
         m = SWALR(mlx_optimizer([0.9, 0.9]), [0.01, 0.2], 1, "cos")
         m.load_state_dict(json.loads(json.dumps(torch_state)))
@@ -193,8 +193,10 @@ def test_torch_state_dict_loads_and_continues_bit_exact():
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("swa_lrs", [0.01]),
-        ("swa_lrs", [0.01, -0.2]),
+        ("param_groups", [{"swa_lr": 0.01}]),
+        ("param_groups", [{"swa_lr": 0.01}, {"swa_lr": -0.2}]),
+        ("param_groups", [{"swa_lr": 0.01}, {"swa": 0.2}]),
+        ("param_groups", [0.01, 0.2]),
         ("anneal_epochs", -1),
         ("_anneal_strategy", "exp"),
         ("_step_count", -1),

@@ -23,9 +23,27 @@ def _linear_anneal(t: float) -> float:
 
 _ANNEAL = {"cos": _cosine_anneal, "linear": _linear_anneal}
 
+#: The state_dict key of what torch keeps in the optimizer's param groups (here, swa_lr).
+_GROUPS_KEY = "param_groups"
+
 
 def _check_swa_lr(name: str, value: Any) -> float:
     return check_real(name, value, low=0.0)
+
+
+def _load_swa_lrs(records: Any, n_groups: int) -> list[float]:
+    """``[{"swa_lr": value}, ...]``, one per group, checked."""
+    if not isinstance(records, (list, tuple)) or len(records) != n_groups:
+        raise ValueError(
+            f"{_GROUPS_KEY} must be a list of one dict per parameter group ({n_groups}), "
+            f"but got {records!r}"
+        )
+    values = []
+    for i, record in enumerate(records):
+        if not isinstance(record, Mapping) or set(record) != {"swa_lr"}:
+            raise ValueError(f"{_GROUPS_KEY}[{i}] must be {{'swa_lr': number}}, but got {record!r}")
+        values.append(_check_swa_lr(f"{_GROUPS_KEY}[{i}]['swa_lr']", record["swa_lr"]))
+    return values
 
 
 class SWALR(LRScheduler):
@@ -56,7 +74,7 @@ class SWALR(LRScheduler):
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
         swa_lr: the learning rate to anneal to, ``>= 0``, or a list with one per
             parameter group. Stored in each group as ``group["swa_lr"]`` (as in
-            torch) and in ``state_dict()`` as ``swa_lrs``.
+            torch) and in ``state_dict()`` under ``"param_groups"``.
         anneal_epochs: epochs of annealing, an integer ``>= 0``. ``0`` sets
             ``swa_lr`` at once: at construction, or at the milestone of a
             ``SequentialLR``. Default: ``10``.
@@ -80,7 +98,6 @@ class SWALR(LRScheduler):
     _state_schema = {
         "_anneal_strategy": st.choice(*_ANNEAL),
         "anneal_epochs": st.integer(minimum=0),
-        "swa_lrs": st.float_list(),
         **LRScheduler._state_schema,
     }
 
@@ -130,9 +147,26 @@ class SWALR(LRScheduler):
             lrs.append(swa_lr * alpha + start * (1 - alpha))
         return lrs
 
+    def state_dict(self) -> dict[str, Any]:
+        """torch's keys plus ``param_groups``: each group's ``swa_lr``, which torch keeps
+        in the optimizer's param groups."""
+        state = super().state_dict()
+        state[_GROUPS_KEY] = [{"swa_lr": value} for value in self.swa_lrs]
+        return state
+
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
-        if isinstance(state_dict, Mapping) and "swa_lrs" not in state_dict:
+        if not isinstance(state_dict, Mapping) or _GROUPS_KEY not in state_dict:
             # A torch state_dict: torch keeps swa_lr in the optimizer's param groups
             # (restored by its optimizer's load_state_dict), so keep the groups' own.
-            state_dict = {**state_dict, "swa_lrs": self.swa_lrs}
-        return super()._check_state(state_dict)
+            checked = super()._check_state(state_dict)
+            checked[_GROUPS_KEY] = self.swa_lrs
+            return checked
+        own = {key: value for key, value in state_dict.items() if key != _GROUPS_KEY}
+        checked = super()._check_state(own)
+        checked[_GROUPS_KEY] = _load_swa_lrs(state_dict[_GROUPS_KEY], len(self.param_groups))
+        return checked
+
+    def _apply_state(self, checked: dict[str, Any]) -> None:
+        swa_lrs = checked.pop(_GROUPS_KEY)
+        super()._apply_state(checked)
+        self.swa_lrs = swa_lrs

@@ -202,19 +202,31 @@ def test_multi_optimizer_mixing_sgd_and_adam():
 # -- hypothesis: random configurations --------------------------------------------------------
 
 
+def resumes(steps):
+    """No resume, or a resume from our state (JSON round trip) or from torch's, at a random step."""
+    if steps < 1:
+        return hs.just({})
+    at = hs.integers(0, steps - 1)
+    return hs.one_of(
+        hs.just({}),
+        at.map(lambda k: {"resume_at": k}),
+        at.map(lambda k: {"torch_state_at": k}),
+    )
+
+
 @given(data=hs.data())
 def test_random_configurations_bit_exact(data):
-    """LRs and momenta, on SGD or Adam, with a resume at a random step (the configurations:
+    """LRs and momenta, on SGD or Adam, resumed at a random step (the configurations:
     strategies.cyclic_lr, shared with test_parity_properties)."""
     groups = data.draw(hs.sampled_from([1, 2]), "groups")
     config = data.draw(STRATEGIES["CyclicLR"](groups), "config")
     kind = data.draw(hs.sampled_from(["sgd", "adam"]), "kind")
     steps = 30
-    resume_at = data.draw(hs.one_of(hs.none(), hs.integers(0, steps - 1)), "resume_at")
+    resume = data.draw(resumes(steps), "resume")
     build = config.build
     if config.arguments["cycle_momentum"]:
         build = with_momenta(build)
-    history = run_both(build, steps, (0.1, 0.02)[:groups], kind=kind, resume_at=resume_at)
+    history = run_both(build, steps, (0.1, 0.02)[:groups], kind=kind, **resume)
     assert first_mismatch(*history) is None
 
 

@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as hs
 from strategies import one_cycle_lr, zero_width_first_phase
 
-# Momenta side by side: see its docstring (shared with the CyclicLR tests).
-from test_cyclic_lr import WithMomenta
+# Momenta side by side and random resumes: shared with the CyclicLR tests.
+from test_cyclic_lr import WithMomenta, resumes
 
 from mlx_lr_scheduler import OneCycleLR
 from oracle import MLX, TORCH, first_mismatch, mlx_optimizer, run_both, torch_optimizer
@@ -200,17 +200,17 @@ def short_cycles(groups, zero_width=False):
 
 @given(data=hs.data())
 def test_random_configurations_bit_exact(data):
-    """LRs and momenta up to the end of the cycle, on SGD or Adam, with a resume at a random
+    """LRs and momenta up to the end of the cycle, on SGD or Adam, resumed at a random
     step; then the step at total_steps, where we hold the last value."""
     groups = data.draw(hs.sampled_from([1, 2]), "groups")
     config = data.draw(short_cycles(groups), "config")
     kwargs = config.arguments
     kind = data.draw(hs.sampled_from(["sgd", "adam"]), "kind")
     steps = total_of(kwargs) - 1
-    resume_at = data.draw(hs.one_of(hs.none(), hs.integers(0, max(0, steps - 1))), "resume_at")
+    resume = data.draw(resumes(steps), "resume")
     build = with_momenta(config.build) if kwargs["cycle_momentum"] else config.build
     lrs = (0.1, 0.02)[:groups]
-    history = run_both(build, steps, lrs, kind=kind, resume_at=resume_at)
+    history = run_both(build, steps, lrs, kind=kind, **resume)
     assert first_mismatch(*history) is None
     scheduler = build(MLX, mlx_optimizer(lrs, kind))
     for _ in range(steps + 1):

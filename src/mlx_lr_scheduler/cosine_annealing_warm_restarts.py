@@ -6,11 +6,14 @@ import math
 import numbers
 from typing import Any
 
+import mlx.core as mx
+
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_int, check_real
 
-__all__ = ["CosineAnnealingWarmRestarts"]
+__all__ = ["CosineAnnealingWarmRestarts", "cosine_annealing_warm_restarts"]
 
 
 def _check_position(name: str, value: Any) -> float | int:
@@ -165,3 +168,92 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             raise
         finally:
             self._in_step = False
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return cosine_annealing_warm_restarts(
+            self.base_lrs[group], self.T_0, self.T_mult, self.eta_min
+        )
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def cosine_annealing_warm_restarts(
+    base_lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0, steps_per_epoch: int = 1
+) -> sm.Schedule:
+    r""":class:`CosineAnnealingWarmRestarts` as a function of the step: SGDR's cosine cycles.
+
+    .. math:: \eta(t) = \eta_{min} + (\eta_0 - \eta_{min})\,
+        \frac{1 + \cos(\pi T_{cur} / T_i)}{2}
+        = \eta_{min} + (\eta_0 - \eta_{min}) \sin^2\!\Big(\frac{\pi (T_i - T_{cur})}{2 T_i}\Big)
+
+    with :math:`\eta_0` = ``base_lr``, :math:`\eta_{min}` = ``eta_min``; epoch
+    :math:`e = \lfloor t / k \rfloor` for :math:`k` = ``steps_per_epoch`` lies in
+    cycle :math:`n`, which starts at :math:`s_n = T_0 (m^n - 1)/(m - 1)` (at
+    :math:`n T_0` for :math:`m` = ``T_mult`` = 1) and lasts :math:`T_i = T_0 m^n`;
+    :math:`T_{cur} = e - s_n`. The cycle is found by counting cycle starts in
+    integers (no logarithm, so no cycle is missed at an exact power), and
+    :math:`T_i - T_{cur}`, the distance to the next restart, is exact: the tail of
+    every cycle keeps its relative accuracy, over millions of steps and cycles.
+
+    Args:
+        base_lr: the learning rate at each restart, ``>= 0``.
+        T_0: length of the first cycle in epochs, an integer ``>= 1``.
+        T_mult: factor by which each cycle is longer than the last, an integer
+            ``>= 1``. Default: ``1``.
+        eta_min: the minimum learning rate, ``>= 0`` (above ``base_lr`` the cosine
+            turns upside down). Default: ``0.0``.
+        steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps.
+
+    Example (cycles of 2, 4, 8, ... steps: restarts at 2 and 6):
+        >>> import mlx.core as mx
+        >>> schedule = cosine_annealing_warm_restarts(1.0, T_0=2, T_mult=2)
+        >>> schedule(1), schedule(2), round(schedule(5), 6), schedule(6)
+        (0.5, 1.0, 0.146447, 1.0)
+        >>> schedule(mx.array([0, 1, 2, 4, 6]))
+        array([1, 0.5, 1, 0.5, 1], dtype=float32)
+    """
+    base_lr = check_real("base_lr", base_lr, low=0.0)
+    T_0 = check_int("T_0", T_0, minimum=1)
+    T_mult = check_int("T_mult", T_mult, minimum=1)
+    eta_min = check_real("eta_min", eta_min, low=0.0)
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    low, high = sorted((base_lr, eta_min))
+    base_on_top = base_lr >= eta_min
+    # Every cycle that starts below 2**63: at most 63 of them when T_mult >= 2.
+    starts, lengths = [0], [T_0]
+    while T_mult > 1 and starts[-1] + lengths[-1] <= sm.MAX_STEP:
+        starts.append(starts[-1] + lengths[-1])
+        lengths.append(lengths[-1] * T_mult)
+    restarts = sm.Boundaries(starts[1:])
+    start_of = sm.Table(starts, mx.uint64)
+    length_of = sm.Table([min(n, sm.MAX_STEP) for n in lengths], mx.uint64)
+    scale_of = sm.Table([math.pi / (2 * n) for n in lengths], mx.float32)
+    scale = math.pi / (2 * T_0)
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        epoch = t // steps_per_epoch
+        if T_mult == 1:
+            position, length, cycle_scale = epoch % T_0, T_0, scale
+        else:
+            cycle = restarts.count(epoch)
+            position = epoch - start_of[cycle]
+            length, cycle_scale = length_of[cycle], scale_of[cycle]
+        to_restart = length - position
+        weight = sm.sin_squared(to_restart if base_on_top else position, cycle_scale)
+        return sm.finish(low + (high - low) * weight, t)
+
+    return sm.Schedule(
+        schedule,
+        "cosine_annealing_warm_restarts",
+        base_lr=base_lr,
+        T_0=T_0,
+        T_mult=T_mult,
+        eta_min=eta_min,
+        steps_per_epoch=steps_per_epoch,
+    )

@@ -7,6 +7,9 @@ import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import mlx.core as mx
+
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.momentum import (
     ScheduledMomentum,
@@ -31,7 +34,7 @@ from mlx_lr_scheduler.validation import (
     per_group,
 )
 
-__all__ = ["CyclicLR"]
+__all__ = ["CyclicLR", "cyclic_lr", "cyclic_momentum"]
 
 _MODES = ("triangular", "triangular2", "exp_range")
 _SCALE_MODES = ("cycle", "iterations")
@@ -354,8 +357,291 @@ class CyclicLR(LRScheduler):
             for momentum, value in zip(self._momenta, pending):
                 momentum.set(value)
 
+    def _schedule(self, group: int) -> sm.Schedule:
+        up, down = _step_sizes(self.total_size, self.step_ratio)
+        return cyclic_lr(
+            self.base_lrs[group],
+            self.max_lrs[group],
+            up,
+            down,
+            self.mode,
+            self.gamma,
+            self._scale_fn_custom,
+            self.scale_mode,
+        )
+
+    def _momentum_schedule(self, group: int) -> sm.Schedule:
+        if not self.cycle_momentum:
+            raise TypeError("CyclicLR was built with cycle_momentum=False: no momentum schedule")
+        up, down = _step_sizes(self.total_size, self.step_ratio)
+        return cyclic_momentum(
+            self.base_momentums[group],
+            self.max_momentums[group],
+            up,
+            down,
+            self.mode,
+            self.gamma,
+            self._scale_fn_custom,
+            self.scale_mode,
+        )
+
 
 def _as_list(key: str, value: Any) -> list[Any]:
     if not isinstance(value, (list, tuple)):
         raise TypeError(f"{key} must be a list of numbers, but got {value!r}")
     return list(value)
+
+
+# -- the schedule functions -----------------------------------------------------
+
+#: The functions count in steps scaled by 2**shift; a step size must be a multiple
+#: of 2**-_MAX_SHIFT (an integer, a half, ...) for the scaled cycle to be exact.
+_MAX_SHIFT = 16
+
+
+def _scaled(name: str, value: float) -> tuple[int, int]:
+    """``(n, shift)`` with ``value == n / 2**shift``, the smallest such ``shift``."""
+    for shift in range(_MAX_SHIFT + 1):
+        scaled = value * (1 << shift)
+        if scaled == math.floor(scaled):
+            return int(scaled), shift
+    raise ValueError(
+        f"{name} must be a multiple of 2**-{_MAX_SHIFT} (an integer, a half, ...) for the "
+        f"schedule function to place every step exactly in its cycle, but got {value!r}"
+    )
+
+
+class _Cycle:
+    """Where a step lies in CyclicLR's cycle, in exact integers.
+
+    ``__call__(t)`` gives the cycle number ``c`` (from 1), the height ``h`` in
+    ``[0, 1]`` (rising over ``step_size_up``, falling over ``step_size_down``) and
+    ``1 - h``, each formed from the exact position in the cycle.
+    """
+
+    def __init__(self, step_size_up: float, step_size_down: float) -> None:
+        up, up_shift = _scaled("step_size_up", step_size_up)
+        down, down_shift = _scaled("step_size_down", step_size_down)
+        self.shift = max(up_shift, down_shift)
+        self.up = up << (self.shift - up_shift)
+        self.down = down << (self.shift - down_shift)
+        self.total = self.up + self.down
+
+    def __call__(self, t: Any) -> tuple[Any, Any, Any]:
+        up, down, total = self.up, self.down, self.total
+        scaled = t * (1 << self.shift) if self.shift else t
+        cycle = scaled // total + 1
+        r = scaled % total
+        rising = (sm.as_float(r) / up, sm.as_float(up - sm.minimum(r, up)) / up)
+        if down == 0:
+            return cycle, rising[0], rising[1]
+        falling = (sm.as_float(total - r) / down, sm.as_float(sm.maximum(r, up) - up) / down)
+        up_side = r <= up
+        height = sm.where(up_side, rising[0], falling[0])
+        rest = sm.where(up_side, rising[1], falling[1])
+        return cycle, height, rest
+
+
+def _cycle_scale(
+    mode: str, gamma: float, scale_fn: ScaleFn | None, scale_mode: str
+) -> Callable[[Any, Any], tuple[Any, Any]]:
+    """``(cycle, t) -> (s, 1 - s)``: CyclicLR's scale, and its complement without cancellation."""
+    if scale_fn is not None:
+        custom = scale_fn
+        by_cycle = scale_mode == "cycle"
+
+        def custom_scale(cycle: Any, t: Any) -> tuple[Any, Any]:
+            s = custom(cycle if by_cycle else t)
+            return s, 1 - s
+
+        return custom_scale
+    if mode == "triangular":
+        return lambda cycle, t: (1.0, 0.0)
+    if mode == "triangular2":
+        halving = sm.Power(0.5)
+
+        def triangular2(cycle: Any, t: Any) -> tuple[Any, Any]:
+            s = halving(cycle - 1)
+            return s, 1 - s
+
+        return triangular2
+    decay, log_gamma = sm.Power(gamma), math.log(gamma)
+
+    def exp_range(cycle: Any, t: Any) -> tuple[Any, Any]:
+        # 1 - gamma**t = -expm1(t log gamma): accurate while gamma**t is near 1.
+        if sm.is_array(t):
+            return decay(t), -mx.expm1(t.astype(mx.float32) * log_gamma)
+        return decay(t), -math.expm1(t * log_gamma)
+
+    return exp_range
+
+
+def _cyclic(
+    name: str, start: float, end: float, cycle_of: _Cycle, scale: Any, **arguments: Any
+) -> sm.Schedule:
+    # start + (end - start) h s: the LR rises from base_lr, the momentum falls from max.
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        cycle, height, rest = cycle_of(t)
+        s, one_minus_s = scale(cycle, t)
+        toward_end = height * s
+        toward_start = rest + height * one_minus_s
+        return sm.finish(sm.between(start, end, toward_end, toward_start), t)
+
+    return sm.Schedule(schedule, name, **arguments)
+
+
+def _check_cycle(
+    step_size_up: Any, step_size_down: Any, mode: Any, gamma: Any, scale_fn: Any, scale_mode: Any
+) -> tuple[_Cycle, Any, dict[str, Any]]:
+    """The class's checks of the cycle's arguments; the cycle, its scale and the arguments."""
+    up = check_real("step_size_up", step_size_up, low=0.0, low_open=True)
+    down = up if step_size_down is None else check_real("step_size_down", step_size_down, low=0.0)
+    if not math.isfinite(up + down):
+        raise ValueError(
+            "step_size_up + step_size_down must be finite, but got "
+            f"{step_size_up!r} + {step_size_down!r}"
+        )
+    mode = check_choice("mode", mode, _MODES)
+    exp_range = mode == "exp_range" and scale_fn is None
+    gamma = check_real("gamma", gamma, low=0.0 if exp_range else None, low_open=True)
+    scale_fn = None if scale_fn is None else check_callable("scale_fn", scale_fn)
+    scale_mode = check_choice("scale_mode", scale_mode, _SCALE_MODES)
+    if scale_fn is None:  # the built-in modes choose what they scale by, as in the class
+        scale_mode = "iterations" if mode == "exp_range" else "cycle"
+    arguments = {
+        "step_size_up": up,
+        "step_size_down": down,
+        "mode": mode,
+        "gamma": gamma,
+        "scale_fn": scale_fn,
+        "scale_mode": scale_mode,
+    }
+    return _Cycle(up, down), _cycle_scale(mode, gamma, scale_fn, scale_mode), arguments
+
+
+def cyclic_lr(
+    base_lr: float,
+    max_lr: float,
+    step_size_up: float = 2000,
+    step_size_down: float | None = None,
+    mode: str = "triangular",
+    gamma: float = 1.0,
+    scale_fn: ScaleFn | None = None,
+    scale_mode: str = "cycle",
+) -> sm.Schedule:
+    r""":class:`CyclicLR` as a function of the step: the LR cycles between two bounds.
+
+    .. math:: \eta(t) = \eta_{base} + (\eta_{max} - \eta_{base})\, h(t)\, s
+
+    where, with :math:`U` = ``step_size_up``, :math:`D` = ``step_size_down`` and
+    :math:`r = t \bmod (U + D)`, the height :math:`h` is :math:`r / U` while rising
+    (:math:`r \le U`) and :math:`(U + D - r) / D` while falling; :math:`c = \lfloor t /
+    (U + D) \rfloor + 1` is the cycle, and the scale :math:`s` is 1 (``"triangular"``),
+    :math:`2^{1 - c}` (``"triangular2"``), :math:`\gamma^t` (``"exp_range"``) or
+    ``scale_fn`` of :math:`c` or :math:`t` (``scale_mode``). The position in the
+    cycle is an exact integer (step sizes are scaled to integers), so cycles stay
+    on time over any number of steps.
+
+    Args:
+        base_lr: lower bound, ``>= 0``: the LR at the start of every cycle.
+        max_lr: upper bound, ``>= 0`` (reached where the scale is 1; below ``base_lr``
+            the cycle runs upside down).
+        step_size_up: steps in the rising half, ``> 0``; for the function a multiple
+            of ``2**-16`` (an integer, a half, ...). Default: ``2000``.
+        step_size_down: steps in the falling half, ``>= 0`` (``0``: a sawtooth), or
+            ``None`` for ``step_size_up``. Default: ``None``.
+        mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``. Default: ``"triangular"``.
+        gamma: base of ``"exp_range"``'s :math:`\gamma^t`, ``> 0`` in that mode. Default: ``1.0``.
+        scale_fn: a custom scale of one argument replacing ``mode``. It receives an
+            ``int`` for an ``int`` step, and a uint64 ``mx.array`` for an array step
+            (write it with operators and ``mx`` functions). Default: ``None``.
+        scale_mode: ``"cycle"`` or ``"iterations"``: what ``scale_fn`` receives
+            (the built-in modes choose their own). Default: ``"cycle"``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps. See :func:`cyclic_momentum` for the momentum.
+
+    Example (rising for 2 steps, falling for 2; the amplitude halves each cycle):
+        >>> import mlx.core as mx
+        >>> schedule = cyclic_lr(0.1, 0.5, step_size_up=2, mode="triangular2")
+        >>> round(schedule(2), 6), round(schedule(4), 6), round(schedule(6), 6)
+        (0.5, 0.1, 0.3)
+        >>> schedule(mx.array([0, 1, 2, 5, 6]))
+        array([0.1, 0.3, 0.5, 0.2, 0.3], dtype=float32)
+    """
+    base_lr = _check_lr("base_lr", base_lr)
+    max_lr = _check_lr("max_lr", max_lr)
+    cycle, scale, arguments = _check_cycle(
+        step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
+    )
+    return _cyclic(
+        "cyclic_lr", base_lr, max_lr, cycle, scale, base_lr=base_lr, max_lr=max_lr, **arguments
+    )
+
+
+def cyclic_momentum(
+    base_momentum: float = 0.8,
+    max_momentum: float = 0.9,
+    step_size_up: float = 2000,
+    step_size_down: float | None = None,
+    mode: str = "triangular",
+    gamma: float = 1.0,
+    scale_fn: ScaleFn | None = None,
+    scale_mode: str = "cycle",
+) -> sm.Schedule:
+    r"""The momentum of :class:`CyclicLR` as a function of the step: it cycles against the LR.
+
+    .. math:: \mu(t) = \mu_{max} - (\mu_{max} - \mu_{base})\, h(t)\, s
+
+    with :math:`h` and :math:`s` as in :func:`cyclic_lr` (same step sizes and scale):
+    ``max_momentum`` where the LR is at ``base_lr``, ``base_momentum`` at its peak.
+
+    Args:
+        base_momentum: the momentum at the LR's peak, in ``[0, 1)``. Default: ``0.8``.
+        max_momentum: the momentum at ``base_lr``, in ``[0, 1)``. Default: ``0.9``.
+        step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode: as in
+            :func:`cyclic_lr`.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps (MLX optimizers take momentum as a number:
+        evaluate it yourself, or see :mod:`mlx_lr_scheduler.momentum`).
+
+    Example:
+        >>> import mlx.core as mx
+        >>> momentum = cyclic_momentum(0.8, 0.9, step_size_up=2)
+        >>> round(momentum(0), 6), round(momentum(1), 6), round(momentum(2), 6)
+        (0.9, 0.85, 0.8)
+        >>> momentum(mx.array([0, 2, 3, 4]))
+        array([0.9, 0.8, 0.85, 0.9], dtype=float32)
+    """
+    base_momentum = check_momentum("base_momentum", base_momentum)
+    max_momentum = check_momentum("max_momentum", max_momentum)
+    cycle, scale, arguments = _check_cycle(
+        step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
+    )
+    return _cyclic(
+        "cyclic_momentum",
+        max_momentum,
+        base_momentum,
+        cycle,
+        scale,
+        base_momentum=base_momentum,
+        max_momentum=max_momentum,
+        **arguments,
+    )
+
+
+def _step_sizes(total_size: float, step_ratio: float) -> tuple[float, float]:
+    """The ``step_size_up`` and ``step_size_down`` a CyclicLR was built with."""
+    for shift in range(_MAX_SHIFT + 1):
+        unit = 1 << shift
+        up = round(step_ratio * total_size * unit) / unit
+        if up > 0 and up / total_size == step_ratio:
+            return up, total_size - up
+    raise ValueError(
+        f"CyclicLR's step sizes (total {total_size!r}, ratio {step_ratio!r}) are not "
+        f"multiples of 2**-{_MAX_SHIFT}: it has no exact schedule function"
+    )

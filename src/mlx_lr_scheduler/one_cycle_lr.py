@@ -7,6 +7,9 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
+import mlx.core as mx
+
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.momentum import (
     ScheduledMomentum,
@@ -25,7 +28,7 @@ from mlx_lr_scheduler.momentum import (
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_choice, check_int, check_real, per_group
 
-__all__ = ["OneCycleLR"]
+__all__ = ["OneCycleLR", "one_cycle_lr", "one_cycle_momentum"]
 
 _STRATEGIES = ("cos", "linear")
 _FLAG = st.boolean()
@@ -384,3 +387,247 @@ class OneCycleLR(LRScheduler):
                 group[key] = record[key]
         if self.cycle_momentum:
             apply_momentum_records(records, self._momenta)
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return self._phase_schedule("one_cycle_lr", group, 0)
+
+    def _momentum_schedule(self, group: int) -> sm.Schedule:
+        if not self.cycle_momentum:
+            raise TypeError("OneCycleLR was built with cycle_momentum=False: no momentum schedule")
+        return self._phase_schedule("one_cycle_momentum", group, 2)
+
+    def _phase_schedule(self, name: str, group: int, first_key: int) -> sm.Schedule:
+        entries = self.param_groups[group]
+        phases = self._schedule_phases
+        keys = _PHASE_KEYS[first_key : first_key + 2]
+        return _one_cycle(
+            name,
+            [phase["end_step"] for phase in phases],
+            [(entries[phase[keys[0]]], entries[phase[keys[1]]]) for phase in phases],
+            self._anneal_func_type,
+            self.total_steps,
+            phases=phases,
+        )
+
+
+# -- the schedule functions -----------------------------------------------------
+
+
+def _total_steps(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
+    if total_steps is not None:
+        return check_int("total_steps", total_steps, minimum=1)
+    if epochs is not None and steps_per_epoch is not None:
+        epochs = check_int("epochs", epochs, minimum=1)
+        steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+        return int(epochs * steps_per_epoch)
+    raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+
+
+def _end_steps(total: int, pct_start: Any, three_phase: Any) -> tuple[list[float], bool]:
+    """The class's phase ends (``pct_start * total - 1``, ...), checked as the class does."""
+    pct_start = check_real("pct_start", pct_start, low=0.0, high=1.0)
+    three_phase = _FLAG.load("three_phase", three_phase, 1)
+    first_end = float(pct_start * total) - 1
+    _check_first_phase(first_end, total, f"pct_start={pct_start!r}")
+    if three_phase:
+        return [first_end, float(2 * pct_start * total) - 2, total - 1], True
+    return [first_end, total - 1], False
+
+
+def _one_cycle(
+    name: str,
+    end_steps: list[float],
+    endpoints: list[tuple[float, float]],
+    strategy: str,
+    total_steps: int,
+    /,
+    **arguments: Any,
+) -> sm.Schedule:
+    """Anneal between ``endpoints[i]`` over phase ``i`` (from the previous end to ``end_steps[i]``).
+
+    As in the class, phase ``i`` is the first whose end is ``>= t``, else the last;
+    within it ``u = (t - start) / (end - start)``, and ``u`` and ``1 - u`` are both
+    formed from exact step differences so each end of a phase keeps its accuracy.
+    Step ``total_steps`` holds the value of ``total_steps - 1``, as the class does.
+    """
+    last = total_steps - 1
+    phases = []
+    start = 0.0
+    for end, (first, final) in zip(end_steps, endpoints):
+        width = (end - start) or 1.0  # a zero-width phase is never reached
+        phases.append((start, end, width, first, final))
+        start = end
+    half_pi = math.pi / 2
+
+    def value_at(t: Any, phase: tuple[float, float, float, float, float]) -> Any:
+        start, end, width, first, final = phase
+        progress = sm.difference(t, start) / width
+        remaining = -sm.difference(t, end) / width
+        if strategy == "cos":
+            # (1 + cos(pi u)) / 2 = sin^2(pi (1 - u) / 2), and 1 minus it is sin^2(pi u / 2).
+            return sm.between(
+                first, final, sm.sin_squared(progress, half_pi), sm.sin_squared(remaining, half_pi)
+            )
+        return sm.between(first, final, progress, remaining)
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        if not sm.is_array(t):
+            if t > total_steps:
+                raise ValueError(
+                    f"step must be an integer <= total_steps ({total_steps}): the cycle has no "
+                    f"value past its end, but got {t}"
+                )
+            t = min(t, last)
+            for i, phase in enumerate(phases):
+                if t <= phase[1] or i == len(phases) - 1:
+                    return float(value_at(t, phase))
+        # An array cannot raise inside a compiled step: past the end, the final value.
+        t_held = mx.minimum(t, last)
+        value = value_at(t_held, phases[-1])
+        for phase in reversed(phases[:-1]):
+            if phase[1] >= 0:
+                value = mx.where(t_held <= math.floor(phase[1]), value_at(t_held, phase), value)
+        return sm.finish(value, t)
+
+    return sm.Schedule(schedule, name, **arguments)
+
+
+def one_cycle_lr(
+    max_lr: float,
+    total_steps: int | None = None,
+    epochs: int | None = None,
+    steps_per_epoch: int | None = None,
+    pct_start: float = 0.3,
+    anneal_strategy: str = "cos",
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+    three_phase: bool = False,
+) -> sm.Schedule:
+    r""":class:`OneCycleLR` as a function of the step: the 1cycle policy.
+
+    With :math:`N` = ``total_steps``, :math:`p` = ``pct_start``, :math:`\eta_{max}` =
+    ``max_lr``, :math:`\eta_0 = \eta_{max} / d` and :math:`\eta_{min} = \eta_0 / f`
+    (:math:`d` = ``div_factor``, :math:`f` = ``final_div_factor``): from step 0 to
+    :math:`pN - 1` the LR goes :math:`\eta_0 \to \eta_{max}`, then to step
+    :math:`N - 1` :math:`\eta_{max} \to \eta_{min}` (``three_phase``: :math:`\eta_{max}
+    \to \eta_0` by :math:`2pN - 2`, then :math:`\eta_0 \to \eta_{min}`). Within a phase
+    from :math:`a` to :math:`b` with :math:`u = (t - a)/(b - a)`, from :math:`s` to
+    :math:`e`: ``"cos"`` :math:`e + (s - e)(1 + \cos \pi u)/2`, ``"linear"``
+    :math:`s + (e - s) u`. Step :math:`N` keeps :math:`\eta_{min}` (as the class
+    does); a Python ``int`` step past :math:`N` raises ``ValueError``, an array
+    step past :math:`N` holds :math:`\eta_{min}` (an array cannot raise inside
+    ``mx.compile``).
+
+    Args:
+        max_lr: the peak learning rate, ``>= 0``.
+        total_steps: steps in the cycle, an integer ``>= 1``; or ``None`` for
+            ``epochs * steps_per_epoch``. Default: ``None``.
+        epochs, steps_per_epoch: integers ``>= 1`` giving ``total_steps``. Default: ``None``.
+        pct_start: fraction of the cycle warming up, in ``[0, 1]`` (a first phase
+            ending exactly at step 0 is refused, as by the class). Default: ``0.3``.
+        anneal_strategy: ``"cos"`` or ``"linear"``. Default: ``"cos"``.
+        div_factor: :math:`d`, ``> 0``. Default: ``25.0``.
+        final_div_factor: :math:`f`, ``> 0``. Default: ``1e4``.
+        three_phase: the paper's three phases. Default: ``False``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps. See :func:`one_cycle_momentum` for the momentum.
+
+    Example (10 steps, warming up over the first 3, linear):
+        >>> import mlx.core as mx
+        >>> schedule = one_cycle_lr(1.0, total_steps=10, pct_start=0.4,
+        ...                         anneal_strategy="linear", div_factor=10.0,
+        ...                         final_div_factor=100.0)
+        >>> round(schedule(0), 6), round(schedule(3), 6), round(schedule(9), 6)
+        (0.1, 1.0, 0.001)
+        >>> schedule(mx.array([0, 1, 3, 6, 9]))
+        array([0.1, 0.4, 1, 0.5005, 0.001], dtype=float32)
+    """
+    total = _total_steps(total_steps, epochs, steps_per_epoch)
+    end_steps, three = _end_steps(total, pct_start, three_phase)
+    strategy = check_choice("anneal_strategy", anneal_strategy, _STRATEGIES)
+    peak = _check_lr("max_lr", max_lr)
+    div_factor = check_real("div_factor", div_factor, low=0.0, low_open=True)
+    final_div_factor = check_real("final_div_factor", final_div_factor, low=0.0, low_open=True)
+    initial = peak / div_factor
+    final = initial / final_div_factor
+    if not (math.isfinite(initial) and math.isfinite(final)):
+        raise ValueError(
+            "max_lr / div_factor / final_div_factor must be finite, but for parameter group 0 "
+            f"got {peak!r} / {div_factor!r} / {final_div_factor!r}"
+        )
+    values = {"initial_lr": initial, "max_lr": peak, "min_lr": final}
+    template = _THREE_PHASES if three else _TWO_PHASES
+    return _one_cycle(
+        "one_cycle_lr",
+        end_steps,
+        [(values[start], values[end]) for start, end, _, _ in template],
+        strategy,
+        total,
+        max_lr=peak,
+        total_steps=total,
+        pct_start=pct_start,
+        anneal_strategy=strategy,
+        div_factor=div_factor,
+        final_div_factor=final_div_factor,
+        three_phase=three,
+    )
+
+
+def one_cycle_momentum(
+    total_steps: int | None = None,
+    epochs: int | None = None,
+    steps_per_epoch: int | None = None,
+    pct_start: float = 0.3,
+    anneal_strategy: str = "cos",
+    base_momentum: float = 0.85,
+    max_momentum: float = 0.95,
+    three_phase: bool = False,
+) -> sm.Schedule:
+    r"""The momentum of :class:`OneCycleLR` as a function of the step: against the LR.
+
+    Over the phases of :func:`one_cycle_lr` (same steps, same annealing): from
+    ``max_momentum`` down to ``base_momentum`` while the LR warms up, back up to
+    ``max_momentum`` while it anneals (``three_phase``: and held there in the third).
+
+    Args:
+        total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy, three_phase:
+            as in :func:`one_cycle_lr`.
+        base_momentum: the momentum at the LR's peak, in ``[0, 1)``. Default: ``0.85``.
+        max_momentum: the momentum at the start and the end, in ``[0, 1)``. Default: ``0.95``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps.
+
+    Example:
+        >>> import mlx.core as mx
+        >>> momentum = one_cycle_momentum(total_steps=10, pct_start=0.4,
+        ...                               anneal_strategy="linear")
+        >>> round(momentum(0), 6), round(momentum(3), 6), round(momentum(9), 6)
+        (0.95, 0.85, 0.95)
+        >>> momentum(mx.array([0, 3, 6, 9]))
+        array([0.95, 0.85, 0.9, 0.95], dtype=float32)
+    """
+    total = _total_steps(total_steps, epochs, steps_per_epoch)
+    end_steps, three = _end_steps(total, pct_start, three_phase)
+    strategy = check_choice("anneal_strategy", anneal_strategy, _STRATEGIES)
+    high = check_momentum("max_momentum", max_momentum)
+    low = check_momentum("base_momentum", base_momentum)
+    values = {"max_momentum": high, "base_momentum": low}
+    template = _THREE_PHASES if three else _TWO_PHASES
+    return _one_cycle(
+        "one_cycle_momentum",
+        end_steps,
+        [(values[start], values[end]) for _, _, start, end in template],
+        strategy,
+        total,
+        total_steps=total,
+        pct_start=pct_start,
+        anneal_strategy=strategy,
+        base_momentum=low,
+        max_momentum=high,
+        three_phase=three,
+    )

@@ -13,18 +13,21 @@ from typing import Any
 from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR, sequential_lr
 from mlx_lr_scheduler.constant_lr import ConstantLR, constant_lr
 from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR, cosine_annealing_lr
-from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmRestarts
-from mlx_lr_scheduler.cyclic_lr import CyclicLR
+from mlx_lr_scheduler.cosine_annealing_warm_restarts import (
+    CosineAnnealingWarmRestarts,
+    cosine_annealing_warm_restarts,
+)
+from mlx_lr_scheduler.cyclic_lr import CyclicLR, cyclic_lr
 from mlx_lr_scheduler.exponential_lr import ExponentialLR, exponential_lr
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR, lambda_lr
 from mlx_lr_scheduler.linear_lr import LinearLR, linear_lr
 from mlx_lr_scheduler.multi_step_lr import MultiStepLR, multi_step_lr
-from mlx_lr_scheduler.one_cycle_lr import OneCycleLR
+from mlx_lr_scheduler.one_cycle_lr import OneCycleLR, one_cycle_lr
 from mlx_lr_scheduler.polynomial_lr import PolynomialLR, polynomial_lr
 from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR, step_lr
-from mlx_lr_scheduler.swa_lr import SWALR
+from mlx_lr_scheduler.swa_lr import SWALR, swa_lr
 
 __all__ = ["SCHEDULES", "ScheduleEntry"]
 
@@ -60,10 +63,10 @@ SCHEDULES: dict[str, ScheduleEntry] = {
         ScheduleEntry(CosineAnnealingLR, function=cosine_annealing_lr),
         ScheduleEntry(SequentialLR, function=sequential_lr, composite=True),
         ScheduleEntry(ChainedScheduler, composite=True),
-        ScheduleEntry(CosineAnnealingWarmRestarts),
-        ScheduleEntry(CyclicLR),
-        ScheduleEntry(OneCycleLR),
-        ScheduleEntry(SWALR),
+        ScheduleEntry(CosineAnnealingWarmRestarts, function=cosine_annealing_warm_restarts),
+        ScheduleEntry(CyclicLR, function=cyclic_lr),
+        ScheduleEntry(OneCycleLR, function=one_cycle_lr),
+        ScheduleEntry(SWALR, function=swa_lr),
         ScheduleEntry(ReduceLROnPlateau),
     ]
 }

@@ -48,6 +48,7 @@ __all__ = [
     "Schedule",
     "Table",
     "as_float",
+    "between",
     "check_step",
     "difference",
     "every",
@@ -187,15 +188,31 @@ def difference(t: Any, c: float) -> Any:
 
 
 def sin_squared(d: Any, scale: Any) -> Any:
-    """``sin(d * scale)**2`` for an integer ``d``: the cosine weights without cancellation.
+    """``sin(d * scale)**2``: the cosine weights without cancellation.
 
-    With ``scale = pi / (2T)`` and ``0 <= d <= T`` this is ``(1 + cos(pi (T-d)/T))/2``,
-    accurate to a few float32 ulp even where that is 1e-15 (``d`` near 0).
-    ``scale`` may be a float32 array (one scale per element).
+    With ``scale = pi / (2T)`` and an exact ``0 <= d <= T`` (an integer, or a float
+    formed without cancellation) this is ``(1 + cos(pi (T-d)/T))/2``, accurate to a
+    few float32 ulp even where that is 1e-15 (``d`` near 0). ``scale`` may be a
+    float32 array (one scale per element).
     """
     if isinstance(d, mx.array):
-        return mx.square(mx.sin(d.astype(_FLOAT32) * scale))
+        if d.dtype != _FLOAT32:
+            d = d.astype(_FLOAT32)
+        return mx.square(mx.sin(d * scale))
     return math.sin(d * scale) ** 2
+
+
+def between(start: float, end: float, toward_end: Any, toward_start: Any) -> Any:
+    """``start + (end - start) * toward_end``, formed from the lower end so nothing cancels.
+
+    ``toward_start`` is ``1 - toward_end``, computed by the caller without
+    cancellation (from exact integers): the value is ``start + (end - start) w``
+    when ``start <= end``, else ``end + (start - end) (1 - w)``, both sums of
+    non-negative terms, so a value near the lower end keeps its relative accuracy.
+    """
+    if start <= end:
+        return start + (end - start) * toward_end
+    return end + (start - end) * toward_start
 
 
 def real_power(x: Any, exponent: float) -> Any:

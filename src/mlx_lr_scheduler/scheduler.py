@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from mlx_lr_scheduler import state as st
@@ -262,6 +262,11 @@ class LRScheduler:
             >>> schedule(mx.array([0, 20, 40]))
             array([0.1, 0.05, 0.025], dtype=float32)
         """
+        return self._per_step(self._schedule, group, steps_per_epoch)
+
+    def _per_step(
+        self, make: Callable[[int], Schedule], group: int, steps_per_epoch: int
+    ) -> Schedule:
         n_groups = len(self.param_groups)
         group = check_int("group", group, minimum=0)
         if group >= n_groups:
@@ -270,7 +275,7 @@ class LRScheduler:
                 f"but got {group}"
             )
         steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
-        function = self._schedule(group)
+        function = make(group)
         if steps_per_epoch == 1:
             return function
         return Schedule(
@@ -279,6 +284,17 @@ class LRScheduler:
             schedule=function,
             steps_per_epoch=steps_per_epoch,
         )
+
+    def momentum_schedule(self, group: int = 0, *, steps_per_epoch: int = 1) -> Schedule:
+        """The momentum (or beta1) this scheduler sets, as a schedule function of the step.
+
+        Like :meth:`schedule`, for ``CyclicLR`` and ``OneCycleLR`` built with
+        ``cycle_momentum=True``; any other scheduler raises ``TypeError``.
+        """
+        return self._per_step(self._momentum_schedule, group, steps_per_epoch)
+
+    def _momentum_schedule(self, group: int) -> Schedule:
+        raise TypeError(f"{type(self).__name__} does not schedule momentum")
 
     #: False where ``_schedule()`` holds only from a fresh start, not after another
     #: scheduler in a ``SequentialLR`` (``SWALR`` anneals from the LR it finds).

@@ -48,23 +48,33 @@ Example (a warmup then a cosine decay, inside a compiled train step):
 from mlx_lr_scheduler.composition import sequential_lr
 from mlx_lr_scheduler.constant_lr import constant_lr
 from mlx_lr_scheduler.cosine_annealing_lr import cosine_annealing_lr
+from mlx_lr_scheduler.cosine_annealing_warm_restarts import cosine_annealing_warm_restarts
+from mlx_lr_scheduler.cyclic_lr import cyclic_lr, cyclic_momentum
 from mlx_lr_scheduler.exponential_lr import exponential_lr
 from mlx_lr_scheduler.lambda_lr import lambda_lr
 from mlx_lr_scheduler.linear_lr import linear_lr
 from mlx_lr_scheduler.multi_step_lr import multi_step_lr
+from mlx_lr_scheduler.one_cycle_lr import one_cycle_lr, one_cycle_momentum
 from mlx_lr_scheduler.polynomial_lr import polynomial_lr
 from mlx_lr_scheduler.schedule_math import Schedule
 from mlx_lr_scheduler.step_lr import step_lr
+from mlx_lr_scheduler.swa_lr import swa_lr
 
 __all__ = [
     "Schedule",
     "constant_lr",
     "cosine_annealing_lr",
+    "cosine_annealing_warm_restarts",
+    "cyclic_lr",
+    "cyclic_momentum",
     "exponential_lr",
     "lambda_lr",
     "linear_lr",
     "multi_step_lr",
+    "one_cycle_lr",
+    "one_cycle_momentum",
     "polynomial_lr",
     "sequential_lr",
     "step_lr",
+    "swa_lr",
 ]

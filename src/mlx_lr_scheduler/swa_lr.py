@@ -6,11 +6,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_choice, check_int, check_real, per_group
 
-__all__ = ["SWALR"]
+__all__ = ["SWALR", "swa_lr"]
 
 
 def _cosine_anneal(t: float) -> float:
@@ -170,3 +171,85 @@ class SWALR(LRScheduler):
         swa_lrs = checked.pop(_GROUPS_KEY)
         super()._apply_state(checked)
         self.swa_lrs = swa_lrs
+
+    #: SWALR anneals from the LR it finds: after another schedule in a SequentialLR
+    #: that is not ``base_lr``, so no closed form holds there.
+    _schedule_joins = False
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return swa_lr(
+            self.base_lrs[group], self.swa_lrs[group], self.anneal_epochs, self._anneal_strategy
+        )
+
+
+# -- the schedule function ------------------------------------------------------
+
+
+def swa_lr(
+    base_lr: float,
+    swa_lr: float,
+    anneal_epochs: int = 10,
+    anneal_strategy: str = "cos",
+    steps_per_epoch: int = 1,
+) -> sm.Schedule:
+    r""":class:`SWALR` as a function of the step: anneal from ``base_lr`` to ``swa_lr``, then hold.
+
+    .. math:: \eta(t) = \alpha\,\eta_{swa} + (1 - \alpha)\,\eta_0, \qquad
+        \alpha = a\Big(\frac{\min(e, A)}{A}\Big),\ e = \lfloor t / k \rfloor
+
+    with :math:`\eta_0` = ``base_lr``, :math:`\eta_{swa}` = ``swa_lr``, :math:`A` =
+    ``anneal_epochs``, :math:`k` = ``steps_per_epoch``, and :math:`a(x) = (1 - \cos
+    \pi x)/2 = \sin^2(\pi x / 2)` for ``"cos"``, :math:`a(x) = x` for ``"linear"``.
+    Both weights are computed from exact integers (:math:`1 - \alpha` as
+    :math:`\sin^2(\pi (A - \min(e, A)) / (2A))`), so neither end loses accuracy.
+
+    Args:
+        base_lr: the learning rate annealing starts from (the optimizer's when
+            :class:`SWALR` is built), ``>= 0``.
+        swa_lr: the learning rate to anneal to, ``>= 0``.
+        anneal_epochs: epochs of annealing, an integer ``>= 0``; ``0`` is
+            ``swa_lr`` from the start. Default: ``10``.
+        anneal_strategy: ``"cos"`` or ``"linear"``. Default: ``"cos"``.
+        steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``.
+
+    Returns:
+        ``schedule(step)``: a float for an ``int`` step, float32 values for an
+        ``mx.array`` of integer steps.
+
+    Example (from 1.0 to 0.25 over 3 steps, linearly):
+        >>> import mlx.core as mx
+        >>> schedule = swa_lr(1.0, swa_lr=0.25, anneal_epochs=3, anneal_strategy="linear")
+        >>> schedule(0), schedule(2), schedule(3), schedule(100)
+        (1.0, 0.5, 0.25, 0.25)
+        >>> schedule(mx.arange(5))
+        array([1, 0.75, 0.5, 0.25, 0.25], dtype=float32)
+    """
+    base_lr = check_real("base_lr", base_lr, low=0.0)
+    target = _check_swa_lr("swa_lr", swa_lr)
+    anneal_epochs = check_int("anneal_epochs", anneal_epochs, minimum=0)
+    anneal_strategy = check_choice("anneal_strategy", anneal_strategy, tuple(_ANNEAL))
+    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    span = max(1, anneal_epochs)
+    scale = math.pi / (2 * span)
+
+    def schedule(step: Any) -> Any:
+        t = sm.check_step(step)
+        if anneal_epochs == 0:
+            return sm.finish(target, t)
+        done = sm.minimum(t // steps_per_epoch, span)
+        left = span - done
+        if anneal_strategy == "cos":
+            to_target, to_base = sm.sin_squared(done, scale), sm.sin_squared(left, scale)
+        else:
+            to_target, to_base = sm.as_float(done) / span, sm.as_float(left) / span
+        return sm.finish(target * to_target + base_lr * to_base, t)
+
+    return sm.Schedule(
+        schedule,
+        "swa_lr",
+        base_lr=base_lr,
+        swa_lr=target,
+        anneal_epochs=anneal_epochs,
+        anneal_strategy=anneal_strategy,
+        steps_per_epoch=steps_per_epoch,
+    )

@@ -26,7 +26,7 @@ def _check_scheduler_list(owner: str, schedulers: Any) -> list[LRScheduler]:
             f"schedulers must be a list of schedulers, but got {type(schedulers).__name__}"
         )
     if len(schedulers) < 1:
-        raise ValueError(f"{owner} expects at least one scheduler, but got an empty list")
+        raise ValueError(f"{owner} expects at least one scheduler in schedulers, but got none")
     for i, scheduler in enumerate(schedulers):
         if not isinstance(scheduler, LRScheduler):
             raise TypeError(
@@ -62,18 +62,18 @@ class _Composite(LRScheduler):
             raise TypeError(
                 f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
             )
+        own = {
+            key: value
+            for key, value in state_dict.items()
+            if key != "_schedulers" and key not in _TORCH_COMPOSITE_ONLY_KEYS
+        }
+        checked = super()._check_state(own)  # first: it names another class's state
         children = state_dict.get("_schedulers")
         if not isinstance(children, (list, tuple)) or len(children) != len(self._schedulers):
             raise ValueError(
                 f"{owner} state_dict['_schedulers'] must be a list of {len(self._schedulers)} "
                 f"scheduler states, but got {children!r}"
             )
-        own = {
-            key: value
-            for key, value in state_dict.items()
-            if key != "_schedulers" and key not in _TORCH_COMPOSITE_ONLY_KEYS
-        }
-        checked = super()._check_state(own)
         checked["_schedulers"] = [
             child._check_state(child_state)
             for child, child_state in zip(self._schedulers, children)

@@ -8,7 +8,7 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real
+from mlx_lr_scheduler.validation import FLOAT32_MAX, check_int, check_real
 
 __all__ = ["CosineAnnealingLR", "cosine_annealing_lr"]
 
@@ -30,8 +30,9 @@ class CosineAnnealingLR(LRScheduler):
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
         T_max: half-period in epochs, an integer ``>= 1``. (torch takes ``0``,
             then fails with ``ZeroDivisionError`` on the first step.)
-        eta_min: the minimum learning rate, a finite number ``>= 0``. It may
-            exceed the initial learning rate (the cosine then rises to it).
+        eta_min: the minimum learning rate, ``>= 0`` and at most the largest
+            float32 (an MLX optimizer holds its LR as one). It may exceed the
+            initial learning rate (the cosine then rises to it).
             (torch takes a negative ``eta_min`` and sets negative learning
             rates.) Default: ``0.0``.
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
@@ -56,7 +57,7 @@ class CosineAnnealingLR(LRScheduler):
 
     _state_schema = {
         "T_max": st.integer(minimum=1),
-        "eta_min": st.real(low=0.0),
+        "eta_min": st.real(low=0.0, high=FLOAT32_MAX),
         **LRScheduler._state_schema,
     }
 
@@ -64,7 +65,7 @@ class CosineAnnealingLR(LRScheduler):
         self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
         self.T_max = check_int("T_max", T_max, minimum=1)
-        self.eta_min = check_real("eta_min", eta_min, low=0.0)
+        self.eta_min = check_real("eta_min", eta_min, low=0.0, high=FLOAT32_MAX)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

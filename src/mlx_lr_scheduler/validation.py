@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 __all__ = [
+    "FLOAT32_MAX",
     "check_callable",
     "check_choice",
     "check_int",
@@ -23,6 +24,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+#: The largest learning rate an MLX optimizer can hold (it keeps a float32).
+FLOAT32_MAX = 3.4028234663852886e38
 
 
 def _describe(value: Any) -> str:

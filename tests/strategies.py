@@ -40,6 +40,7 @@ __all__ = [
     "Config",
     "Factor",
     "learning_rates",
+    "same_shape",
     "strategy_for",
 ]
 
@@ -196,15 +197,17 @@ def learning_rates() -> hs.SearchStrategy[float]:
     )
 
 
-def _unit(low: float = 0.0, *, open_low: bool = False) -> hs.SearchStrategy[float]:
-    """A factor in [low, 1] (or (low, 1]), mixing round values and arbitrary floats."""
-    nice = [
-        v for v in (0.0, 0.1, 0.25, 1 / 3, 0.5, 0.9, 1.0) if v > low or (v == low and not open_low)
-    ]
-    return hs.one_of(
-        hs.sampled_from(nice),
-        hs.floats(low, 1.0, exclude_min=open_low, allow_subnormal=False),
-    )
+def _unit(low: float = 0.0) -> hs.SearchStrategy[float]:
+    """A factor in [low, 1], mixing round values and arbitrary floats."""
+    nice = [v for v in (0.0, 0.1, 0.25, 1 / 3, 0.5, 0.9, 1.0) if v >= low]
+    return hs.one_of(hs.sampled_from(nice), hs.floats(low, 1.0))
+
+
+# A factor the schedule divides by (ConstantLR.factor, LinearLR.start_factor). Smaller
+# ones are valid, but undone by a division they overflow float32 once chained after a
+# LambdaLR or applied to a larger hand-set LR (torch then sets an LR of 1e168 or inf;
+# we raise): outside the domain compared here.
+_DIVISOR_FACTOR_MIN = 1e-4
 
 
 def _gamma(high: float = 1.2) -> hs.SearchStrategy[float]:
@@ -242,7 +245,7 @@ def multi_step_lr(groups: int) -> hs.SearchStrategy[Config]:
 def constant_lr(groups: int) -> hs.SearchStrategy[Config]:
     return hs.builds(
         lambda factor, total_iters: config("ConstantLR", factor=factor, total_iters=total_iters),
-        _unit(0.0, open_low=True),
+        _unit(_DIVISOR_FACTOR_MIN),
         _EPOCHS,
     )
 
@@ -258,7 +261,7 @@ def _linear_rounds_negative(start: float, end: float, total: int) -> bool:
 def linear_lr(groups: int) -> hs.SearchStrategy[Config]:
     return hs.builds(
         lambda s, e, t: config("LinearLR", start_factor=s, end_factor=e, total_iters=t),
-        _unit(0.0, open_low=True),
+        _unit(_DIVISOR_FACTOR_MIN),
         _unit(0.0),
         _EPOCHS,
     ).filter(lambda c: not _linear_rounds_negative(*c.arguments.values()))
@@ -394,6 +397,44 @@ def sequential_lr(groups: int) -> hs.SearchStrategy[Config]:
 @strategy_for("ChainedScheduler")
 def chained_scheduler(groups: int) -> hs.SearchStrategy[Config]:
     return _chained(groups)
+
+
+def _same_shape_lambdas(value: Any, kinds: dict[str, Any]) -> hs.SearchStrategy[Any]:
+    def like(factor: Factor) -> hs.SearchStrategy[Factor]:
+        return _factor(kinds).map(lambda f: Factor(f.kind, f.params, factor.form))
+
+    if isinstance(value, list):
+        return hs.tuples(*(like(f) for f in value)).map(list)
+    return like(value)
+
+
+def same_shape(base: Config, groups: int) -> hs.SearchStrategy[Config]:
+    """Other arguments for the same classes, nested the same way.
+
+    The scheduler such a configuration builds can load ``base``'s state (a
+    state dict fixes every argument but the lambdas; a lambda keeps its form:
+    a callable object's ``__dict__`` loads only into a callable object).
+    """
+    args = base.arguments
+    if base.name in ("SequentialLR", "ChainedScheduler"):
+        children = hs.tuples(*(same_shape(child, groups) for child in args["schedulers"]))
+        if base.name == "ChainedScheduler":
+            return children.map(
+                lambda kids: Config(
+                    base.name, (("schedulers", list(kids)),), pass_optimizer=base.pass_optimizer
+                )
+            )
+        return hs.builds(
+            lambda kids, steps: config(base.name, schedulers=list(kids), milestones=steps),
+            children,
+            _milestones(len(args["milestones"])),
+        )
+    if "lr_lambda" in args:
+        kinds = _LAMBDA_FACTORS if base.name == "LambdaLR" else _MULTIPLICATIVE_FACTORS
+        return _same_shape_lambdas(args["lr_lambda"], kinds).map(
+            lambda f: config(base.name, lr_lambda=f)
+        )
+    return STRATEGIES[base.name](groups)
 
 
 # -- issue 3, part B: warm restarts, SWALR, ReduceLROnPlateau ---------------------------

@@ -1,0 +1,354 @@
+"""``state_dict()`` / ``load_state_dict()`` of the issue-2 schedulers.
+
+* the state is plain JSON data, for every class, composites included;
+* a state loaded into a scheduler built with other arguments continues exactly
+  as torch continues when it loads the same state;
+* a state written by torch 2.13 (``Counter``, private flags and all) loads and
+  continues bit-exactly;
+* a bad state (another class's, a missing key, a wrong type, a wrong number of
+  groups, a bad nested child) raises and leaves the scheduler *and* the
+  optimizer untouched;
+* lambdas follow torch's rule (a plain function is not saved, a callable
+  object's ``__dict__`` is, and is restored on load).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+import mlx.optimizers as optim
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+from strategies import FOUNDATION_LEAVES, STRATEGIES, learning_rates, same_shape
+
+from oracle import MLX, TORCH, first_mismatch, mlx_optimizer, record, run_both, torch_optimizer
+
+ISSUE_2 = [*FOUNDATION_LEAVES, "SequentialLR", "ChainedScheduler"]
+
+
+def leaf_lrs(optimizer):
+    """The float32 learning rate each MLX optimizer actually holds."""
+    leaves = optimizer.optimizers if isinstance(optimizer, optim.MultiOptimizer) else [optimizer]
+    return [leaf.state["learning_rate"].item() for leaf in leaves]
+
+
+def snapshot(scheduler, optimizer):
+    """Everything a failed load must leave as it was."""
+    return (
+        json.dumps(scheduler.state_dict(), sort_keys=True),
+        leaf_lrs(optimizer),
+        [dict(group) for group in scheduler.param_groups],
+        scheduler.get_last_lr(),
+    )
+
+
+def json_types_only(value):
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and json_types_only(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(json_types_only(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+@hs.composite
+def groups_and_lrs(draw):
+    groups = draw(hs.integers(1, 2))
+    return tuple(draw(hs.lists(learning_rates(), min_size=groups, max_size=groups)))
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ISSUE_2)
+@settings(max_examples=25)
+@given(data=hs.data())
+def test_state_dict_is_plain_json_and_round_trips(name, data):
+    lrs = data.draw(groups_and_lrs())
+    config = data.draw(STRATEGIES[name](len(lrs)))
+    steps = data.draw(hs.integers(0, 30))
+    scheduler = config.build(MLX, mlx_optimizer(lrs))
+    for _ in range(steps):
+        scheduler.step()
+    state = scheduler.state_dict()
+    assert json_types_only(state)
+    assert json.loads(json.dumps(state)) == state
+    assert state["scheduler"] == name
+
+    reloaded = config.build(MLX, mlx_optimizer(lrs))
+    reloaded.load_state_dict(json.loads(json.dumps(state)))
+    assert reloaded.state_dict() == state
+    for _ in range(5):
+        scheduler.step()
+        reloaded.step()
+        assert reloaded.get_last_lr() == scheduler.get_last_lr()
+
+
+# -- loading into a scheduler built with other arguments, as torch does ---------------------------
+
+
+@pytest.mark.parametrize("name", ISSUE_2)
+@settings(max_examples=50)
+@given(data=hs.data())
+def test_loading_into_other_arguments_continues_as_torch(name, data):
+    lrs = data.draw(groups_and_lrs())
+    saved = data.draw(STRATEGIES[name](len(lrs)), label="saved from")
+    loaded = data.draw(same_shape(saved, len(lrs)), label="loaded into")
+    steps = data.draw(hs.integers(1, 40))
+    resume_at = data.draw(hs.integers(0, steps - 1))
+    torch_lrs, mlx_lrs = run_both(
+        saved.build, steps, lrs, resume_at=resume_at, rebuild=loaded.build
+    )
+    assert first_mismatch(torch_lrs, mlx_lrs) is None
+
+
+def test_loading_into_other_arguments_takes_the_saved_arguments():
+    # StepLR(3, 0.5) saved at epoch 4, loaded into StepLR(7, 0.9): decays at 6 by 0.5.
+    torch_lrs, mlx_lrs = run_both(
+        lambda L, o: L.StepLR(o, 3, 0.5),
+        8,
+        (1.0,),
+        resume_at=4,
+        rebuild=lambda L, o: L.StepLR(o, 7, 0.9),
+    )
+    assert first_mismatch(torch_lrs, mlx_lrs) is None
+    assert [lr[0] for lr in mlx_lrs] == [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25]
+
+
+# -- a state written by torch 2.13 ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ISSUE_2)
+@settings(max_examples=50)
+@given(data=hs.data())
+def test_torch_state_dict_loads_and_continues_bit_exactly(name, data):
+    lrs = data.draw(groups_and_lrs())
+    config = data.draw(STRATEGIES[name](len(lrs)), label="config")
+    steps = data.draw(hs.integers(1, 40))
+    load_at = data.draw(hs.integers(0, steps - 1))
+    torch_lrs, mlx_lrs = run_both(config.build, steps, lrs, torch_state_at=load_at)
+    assert first_mismatch(torch_lrs, mlx_lrs) is None
+
+
+def test_torch_multistep_counter_loads_also_after_json():
+    build = lambda L, o: L.MultiStepLR(o, [2, 5, 5, 9], 0.5)  # noqa: E731
+    t_opt = torch_optimizer([0.1, 0.02])
+    t_sched = build(TORCH, t_opt)
+    for _ in range(3):
+        t_sched.step()
+    torch_state = t_sched.state_dict()
+    assert dict(torch_state["milestones"]) == {2: 1, 5: 2, 9: 1}  # a Counter, int keys
+    for state in (copy.deepcopy(torch_state), json.loads(json.dumps(torch_state))):
+        m_sched = build(MLX, mlx_optimizer([0.1, 0.02]))
+        m_sched.load_state_dict(state)
+        assert m_sched.milestones == [2, 5, 5, 9]
+        reference = copy.deepcopy(t_sched)
+        t_hist, m_hist = [], []
+        for _ in range(10):
+            reference.step()
+            m_sched.step()
+            t_hist.append(reference.get_last_lr())
+            m_hist.append(m_sched.get_last_lr())
+        assert record(t_hist, m_hist)
+
+
+# -- bad states: a clear error, and nothing changed ----------------------------------------------
+
+EXAMPLES = {
+    "LambdaLR": lambda L, o: L.LambdaLR(o, lambda e: 0.9**e),
+    "MultiplicativeLR": lambda L, o: L.MultiplicativeLR(o, lambda e: 0.9),
+    "StepLR": lambda L, o: L.StepLR(o, 3, 0.5),
+    "MultiStepLR": lambda L, o: L.MultiStepLR(o, [2, 4, 4], 0.5),
+    "ConstantLR": lambda L, o: L.ConstantLR(o, 0.5, 4),
+    "LinearLR": lambda L, o: L.LinearLR(o, 0.2, 0.9, 6),
+    "ExponentialLR": lambda L, o: L.ExponentialLR(o, 0.9),
+    "PolynomialLR": lambda L, o: L.PolynomialLR(o, 8, 2.0),
+    "CosineAnnealingLR": lambda L, o: L.CosineAnnealingLR(o, 6, 1e-3),
+    "SequentialLR": lambda L, o: L.SequentialLR(
+        o,
+        [L.ChainedScheduler([L.ConstantLR(o, 0.5, 2), L.ExponentialLR(o, 0.9)]), L.StepLR(o, 2)],
+        [3],
+    ),
+    "ChainedScheduler": lambda L, o: L.ChainedScheduler(
+        [
+            L.SequentialLR(o, [L.LinearLR(o, 0.5, total_iters=2), L.ExponentialLR(o, 0.8)], [2]),
+            L.StepLR(o, 2, 0.5),
+        ]
+    ),
+}
+LRS = (0.1, 0.02)
+
+
+def stepped(name, steps=3):
+    optimizer = mlx_optimizer(LRS)
+    scheduler = EXAMPLES[name](MLX, optimizer)
+    for _ in range(steps):
+        scheduler.step()
+    return scheduler, optimizer
+
+
+def entries(state, path=()):
+    """Every (path, key) of a state dict, nested children's included."""
+    for key in state:
+        yield path, key
+    for i, child in enumerate(state.get("_schedulers", [])):
+        yield from entries(child, (*path, i))
+
+
+def at(state, path):
+    for i in path:
+        state = state["_schedulers"][i]
+    return state
+
+
+def assert_refused_untouched(scheduler, optimizer, bad_state, match=None):
+    before = snapshot(scheduler, optimizer)
+    with pytest.raises((ValueError, TypeError), match=match):
+        scheduler.load_state_dict(bad_state)
+    assert snapshot(scheduler, optimizer) == before
+
+
+BAD_VALUES = [None, "x", math.nan, True, {"bogus": 1}, [[1.0]]]
+
+
+@pytest.mark.parametrize("name", ISSUE_2)
+@settings(max_examples=60)
+@given(data=hs.data())
+def test_corrupted_state_is_refused_and_changes_nothing(name, data):
+    scheduler, optimizer = stepped(name)
+    # Another scheduler with another history, so a partial load would show.
+    source, _ = stepped(name, steps=5)
+    state = source.state_dict()
+    path, key = data.draw(hs.sampled_from(list(entries(state))), label="entry")
+    operation = data.draw(hs.sampled_from(["delete", "replace", "add key"]), label="operation")
+    target = at(state, path)
+    if operation == "delete":
+        if key == "scheduler":  # optional: torch's state has no class tag
+            return
+        del target[key]
+    elif operation == "add key":
+        target["bogus"] = 1
+    else:
+        value = data.draw(hs.sampled_from(BAD_VALUES), label="value")
+        if key == "scheduler" and value is None:  # an absent tag is allowed
+            return
+        target[key] = value
+    assert_refused_untouched(scheduler, optimizer, state)
+
+
+@pytest.mark.parametrize("name", ISSUE_2)
+def test_another_class_state_is_refused(name):
+    scheduler, optimizer = stepped(name)
+    other = "ExponentialLR" if name != "ExponentialLR" else "StepLR"
+    ours, _ = stepped(other)
+    assert_refused_untouched(scheduler, optimizer, ours.state_dict(), match="ExponentialLR|StepLR")
+    # torch's state carries no class name: its keys give it away.
+    t_sched = EXAMPLES[other](TORCH, torch_optimizer(LRS))
+    assert_refused_untouched(scheduler, optimizer, t_sched.state_dict())
+
+
+@pytest.mark.parametrize("name", ISSUE_2)
+def test_wrong_number_of_groups_is_refused(name):
+    scheduler, optimizer = stepped(name)
+    one_group = EXAMPLES[name](MLX, mlx_optimizer(LRS[:1]))
+    assert_refused_untouched(scheduler, optimizer, one_group.state_dict(), match="group")
+
+
+@pytest.mark.parametrize("name", ["SequentialLR", "ChainedScheduler"])
+def test_nested_child_mismatch_is_refused(name):
+    scheduler, optimizer = stepped(name)
+    state = scheduler.state_dict()
+    # A child of another class.
+    bad = copy.deepcopy(state)
+    bad["_schedulers"][-1] = stepped("ExponentialLR")[0].state_dict()
+    assert_refused_untouched(scheduler, optimizer, bad, match="StepLR")
+    # A child missing a key, deep down.
+    bad = copy.deepcopy(state)
+    del bad["_schedulers"][0]["_schedulers"][0]["last_epoch"]
+    assert_refused_untouched(scheduler, optimizer, bad, match="last_epoch")
+    # One child too many.
+    bad = copy.deepcopy(state)
+    bad["_schedulers"].append(copy.deepcopy(bad["_schedulers"][-1]))
+    assert_refused_untouched(scheduler, optimizer, bad, match="_schedulers")
+
+
+def test_sequential_milestones_must_fit_its_schedulers():
+    scheduler, optimizer = stepped("SequentialLR")
+    state = scheduler.state_dict()
+    state["_milestones"] = [3, 5]
+    assert_refused_untouched(scheduler, optimizer, state, match="_milestones")
+
+
+def test_wrong_types_name_the_key():
+    scheduler, optimizer = stepped("StepLR")
+    for key, value in [
+        ("last_epoch", "3"),
+        ("last_epoch", 2.0),
+        ("_step_count", -1),
+        ("step_size", 0),
+        ("gamma", -0.5),
+        ("base_lrs", [0.1, "0.02"]),
+        ("_last_lr", [0.1, math.inf]),
+    ]:
+        state = scheduler.state_dict()
+        state[key] = value
+        assert_refused_untouched(scheduler, optimizer, state, match=key)
+    assert_refused_untouched(scheduler, optimizer, [("gamma", 0.5)], match="mapping")
+
+
+def test_a_good_load_after_a_refused_one_applies_fully():
+    scheduler, optimizer = stepped("SequentialLR")
+    source, _ = stepped("SequentialLR", steps=6)
+    bad = source.state_dict()
+    bad["_schedulers"][1]["gamma"] = "x"
+    with pytest.raises(TypeError):
+        scheduler.load_state_dict(bad)
+    scheduler.load_state_dict(source.state_dict())
+    assert scheduler.state_dict() == source.state_dict()
+    assert leaf_lrs(optimizer) == leaf_lrs(source.optimizer)
+
+
+# -- lambdas: torch's rule ----------------------------------------------------------------------
+
+
+class Decay:
+    def __init__(self, gamma):
+        self.gamma = gamma
+
+    def __call__(self, epoch):
+        return self.gamma**epoch
+
+
+@pytest.mark.parametrize("cls", ["LambdaLR", "MultiplicativeLR"])
+def test_plain_function_is_not_saved_callable_object_is(cls):
+    def build(L, o):
+        return getattr(L, cls)(o, [lambda e: 0.9, Decay(0.8)])
+
+    t_sched = build(TORCH, torch_optimizer(LRS))
+    m_sched = build(MLX, mlx_optimizer(LRS))
+    assert t_sched.state_dict()["lr_lambdas"] == [None, {"gamma": 0.8}]
+    assert m_sched.state_dict()["lr_lambdas"] == [None, {"gamma": 0.8}]
+
+
+@pytest.mark.parametrize("cls", ["LambdaLR", "MultiplicativeLR"])
+def test_callable_object_state_is_restored_on_load(cls):
+    saved = getattr(MLX, cls)(mlx_optimizer(LRS), [lambda e: 0.9, Decay(0.5)])
+    saved.step()
+    state = json.loads(json.dumps(saved.state_dict()))
+    fresh = Decay(0.99)
+    loaded = getattr(MLX, cls)(mlx_optimizer(LRS), [lambda e: 0.9, fresh])
+    loaded.load_state_dict(state)
+    assert fresh.gamma == 0.5
+    state["lr_lambdas"][1]["gamma"] = 0.25  # the loaded object does not alias the state
+    assert fresh.gamma == 0.5
+    # ... and both continue alike, as torch does.
+    torch_lrs, mlx_lrs = run_both(
+        lambda L, o: getattr(L, cls)(o, [lambda e: 0.9, Decay(0.5)]),
+        10,
+        LRS,
+        resume_at=4,
+        rebuild=lambda L, o: getattr(L, cls)(o, [lambda e: 0.9, Decay(0.99)]),
+    )
+    assert first_mismatch(torch_lrs, mlx_lrs) is None

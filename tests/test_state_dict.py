@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 import json
 import math
+import warnings
+from collections import Counter
 
 import mlx.optimizers as optim
 import pytest
@@ -24,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 from strategies import FOUNDATION_LEAVES, STRATEGIES, learning_rates, same_shape
 
+import mlx_lr_scheduler as lib
 from oracle import MLX, TORCH, first_mismatch, mlx_optimizer, record, run_both, torch_optimizer
 
 ISSUE_2 = [*FOUNDATION_LEAVES, "SequentialLR", "ChainedScheduler"]
@@ -352,3 +355,92 @@ def test_callable_object_state_is_restored_on_load(cls):
         rebuild=lambda L, o: getattr(L, cls)(o, [lambda e: 0.9, Decay(0.99)]),
     )
     assert first_mismatch(torch_lrs, mlx_lrs) is None
+
+
+# -- divergences, each shown in torch and in ours ------------------------------------------------
+
+
+def test_state_dict_keys_versus_torch():
+    def build(L, o):
+        return L.SequentialLR(
+            o,
+            [
+                L.ChainedScheduler([L.ConstantLR(o, 0.5, 2), L.MultiStepLR(o, [3, 1, 3])]),
+                L.StepLR(o, 2),
+            ],
+            [4],
+        )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch_state = build(TORCH, torch_optimizer(LRS)).state_dict()
+    ours = build(MLX, mlx_optimizer(LRS)).state_dict()
+    torch_chain, our_chain = torch_state["_schedulers"][0], ours["_schedulers"][0]
+    torch_leaf, our_leaf = torch_chain["_schedulers"][1], our_chain["_schedulers"][1]
+    # torch: private flags (and a composite's _step_count) and a Counter of milestones.
+    assert {"_is_initial", "_get_lr_called_within_step"} <= set(torch_leaf)
+    assert {"_step_count", "_is_initial"} <= set(torch_chain)
+    assert torch_leaf["milestones"] == Counter({3: 2, 1: 1})
+    # ours: none of those, a sorted list, and the class name.
+    assert set(torch_leaf) - set(our_leaf) == {"_is_initial", "_get_lr_called_within_step"}
+    assert set(our_leaf) - set(torch_leaf) == {"scheduler"}
+    assert set(torch_chain) - set(our_chain) == {"_step_count", "_is_initial"}
+    assert our_leaf["milestones"] == [1, 3, 3]
+    assert [ours["scheduler"], our_chain["scheduler"]] == ["SequentialLR", "ChainedScheduler"]
+
+
+def test_load_restores_the_groups_lr_and_initial_lr_torch_leaves_them():
+    def run(L, optimizer, set_lr, get_group):
+        source = L.StepLR(optimizer, 2, 0.5)
+        for _ in range(3):
+            source.step()
+        state = copy.deepcopy(source.state_dict())
+        set_lr(0.7)  # by hand, after saving
+        get_group()["initial_lr"] = 0.9
+        L.StepLR(optimizer, 5, 0.1).load_state_dict(state)
+        return get_group()["lr"], get_group()["initial_lr"]
+
+    t_opt = torch_optimizer([0.1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch_group = run(
+            TORCH,
+            t_opt,
+            lambda lr: t_opt.param_groups[0].update(lr=lr),
+            lambda: t_opt.param_groups[0],
+        )
+    assert torch_group == (0.7, 0.9)  # torch's optimizer state_dict carries these
+    m_opt = optim.SGD(learning_rate=0.1)
+    scheduler = lib.StepLR(m_opt, 2)
+    ours = run(
+        MLX,
+        m_opt,
+        lambda lr: setattr(m_opt, "learning_rate", lr),
+        lambda: scheduler.param_groups[0],
+    )
+    assert ours == (0.05, 0.1)  # the saved _last_lr and base_lrs
+    assert m_opt.state["learning_rate"].item() == pytest.approx(0.05, rel=1e-7)
+
+
+def test_callable_without_a_dict_saves_nothing_torch_fails():
+    t_sched = TORCH.LambdaLR(torch_optimizer([0.1]), abs)
+    with pytest.raises(AttributeError, match="__dict__"):
+        t_sched.state_dict()
+    scheduler = lib.LambdaLR(optim.SGD(learning_rate=0.1), abs)
+    assert scheduler.state_dict()["lr_lambdas"] == [None]
+
+
+def test_callable_object_state_into_a_plain_function_is_refused_torch_sets_attributes():
+    def state_of(L, optimizer):
+        return L.LambdaLR(optimizer, Decay(0.5)).state_dict()
+
+    plain = lambda e: 1.0  # noqa: E731
+    torch_state = state_of(TORCH, torch_optimizer([0.1]))
+    TORCH.LambdaLR(torch_optimizer([0.1]), plain).load_state_dict(torch_state)
+    assert plain.gamma == 0.5  # torch wrote the object's attributes onto the function
+    other = lambda e: 1.0  # noqa: E731
+    scheduler = lib.LambdaLR(optim.SGD(learning_rate=0.1), other)
+    assert_refused_untouched(
+        scheduler, scheduler.optimizer, state_of(MLX, optim.SGD(learning_rate=0.1)), "lr_lambdas"
+    )
+    assert not hasattr(other, "gamma")

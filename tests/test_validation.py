@@ -534,3 +534,18 @@ def test_cosine_hand_set_below_eta_min_torch_goes_negative_we_stop_at_zero():
     assert ours[:5] == torch_lrs[:5]
     assert all(lr >= 0 for lr in ours)
     assert [max(lr, 0.0) for lr in torch_lrs][5] == ours[5]
+
+
+def test_lr_beyond_float32_torch_sets_it_we_raise_and_change_nothing():
+    build = lambda L, o: L.ExponentialLR(o, gamma=1e10)  # noqa: E731
+    assert torch_history(build, 4)[-1] == pytest.approx(1e39)  # fine for torch's float64
+    optimizer = mlx_optimizer([0.1])
+    scheduler = build(MLX, optimizer)
+    for _ in range(3):
+        scheduler.step()
+    assert leaf_lrs(optimizer) == [pytest.approx(1e29, rel=1e-6)]
+    before = (scheduler.state_dict(), leaf_lrs(optimizer))
+    # An MLX optimizer holds a float32: 1e39 would be inf there.
+    with pytest.raises(ValueError, match="finite as a float32"):
+        scheduler.step()
+    assert (scheduler.state_dict(), leaf_lrs(optimizer)) == before

@@ -123,8 +123,9 @@ def cosine_annealing_lr(
     Args:
         base_lr: the learning rate at step 0, ``>= 0``.
         T_max: half-period in epochs, an integer ``>= 1``.
-        eta_min: the minimum learning rate, ``>= 0``. It may exceed ``base_lr``
-            (the curve then rises to it). Default: ``0.0``.
+        eta_min: the minimum learning rate, ``>= 0`` and at most the largest
+            float32. It may exceed ``base_lr`` (the curve then rises to it).
+            Default: ``0.0``.
         steps_per_epoch: steps in an epoch, an integer ``>= 1``. Default: ``1``.
 
     Returns:
@@ -141,7 +142,7 @@ def cosine_annealing_lr(
     """
     base_lr = check_real("base_lr", base_lr, low=0.0)
     T_max = check_int("T_max", T_max, minimum=1)
-    eta_min = check_real("eta_min", eta_min, low=0.0)
+    eta_min = check_real("eta_min", eta_min, low=0.0, high=FLOAT32_MAX)
     steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
     # Rise from the lower end with the weight of the upper one: nothing cancels,
     # whichever of base_lr and eta_min is larger.

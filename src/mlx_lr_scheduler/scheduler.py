@@ -12,7 +12,6 @@ exists, ``_get_closed_form_lr()`` used by ``step(epoch)``.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
@@ -24,7 +23,8 @@ from mlx_lr_scheduler.validation import check_int
 
 __all__ = ["EPOCH_DEPRECATION_WARNING", "LRScheduler"]
 
-_INF = math.inf
+# The optimizer holds each LR as a float32: from here up it would round to inf there.
+_LR_LIMIT = 2.0**128 - 2.0**103
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being "
@@ -74,7 +74,9 @@ class LRScheduler:
     #: The fields of ``state_dict()``, by torch's key names.
     _state_schema: ClassVar[dict[str, st.Field]] = {
         "base_lrs": st.float_list(),
-        "last_epoch": st.integer(minimum=-1),
+        # Not bounded below: a scheduler waiting in a SequentialLR nested first in
+        # another sits at -2 (both SequentialLRs rewind it), in torch as here.
+        "last_epoch": st.integer(),
         "_step_count": st.integer(minimum=0),
         "_last_lr": st.float_list(),
     }
@@ -193,18 +195,18 @@ class LRScheduler:
         if len(groups) == 1 and type(values) is list and len(values) == 1:
             # One group (the common case): the same checks, without the loops.
             lr = float(values[0])
-            if 0.0 <= lr < _INF:
+            if 0.0 <= lr < _LR_LIMIT:
                 groups[0].set_lr(lr)
                 self._last_lr = [lr]
                 return
         lrs: list[float] = []
         for value in values:
             lr = float(value)
-            if not 0.0 <= lr < _INF:
+            if not 0.0 <= lr < _LR_LIMIT:
                 raise ValueError(
                     f"{type(self).__name__} computed learning rate {lr!r} for parameter "
                     f"group {len(lrs)} at epoch {self.last_epoch}; learning rates must be "
-                    "finite and >= 0"
+                    ">= 0 and finite as a float32 (< 3.4028235677973366e+38)"
                 )
             lrs.append(lr)
         if len(lrs) != len(groups):

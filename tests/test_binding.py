@@ -19,6 +19,8 @@ import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 from mlx.utils import tree_flatten
 
 import mlx_lr_scheduler as lib
@@ -194,12 +196,19 @@ def test_hand_set_lr_continues_as_in_torch(name):
 
 def test_lr_adopted_from_mlx_is_the_shortest_decimal_of_its_float32():
     # torch keeps the float64 the user typed; MLX keeps only float32(lr), from which we
-    # recover the shortest decimal rounding to it: the typed value when it has <= 7 digits.
+    # recover the shortest decimal rounding to it: the typed value when it has <= 6 digits.
     t_sched = TORCH.ExponentialLR(torch_optimizer([0.1 / 3]), 1.0)
     assert t_sched.get_last_lr() == [0.03333333333333333]
     assert lib.ExponentialLR(optim.SGD(learning_rate=0.1 / 3), 1.0).get_last_lr() == [0.033333335]
-    for typed in (0.1, 0.05, 3e-4, 1e-3, 2.5e-5, 0.1234567):
+    for typed in (0.1, 0.05, 3e-4, 1e-3, 2.5e-5, 0.123456):
         assert lib.ExponentialLR(optim.SGD(learning_rate=typed), 1.0).get_last_lr() == [typed]
+
+
+@settings(max_examples=100)
+@given(digits=hs.integers(100_000, 999_999), exponent=hs.integers(-12, 2))
+def test_any_six_digit_lr_is_adopted_as_typed(digits, exponent):
+    typed = float(f"{digits}e{exponent - 5}")  # six significant digits: float32 keeps them
+    assert lib.ExponentialLR(optim.SGD(learning_rate=typed), 1.0).get_last_lr() == [typed]
 
 
 def test_hand_set_lr_with_the_same_float32_is_not_noticed():

@@ -8,11 +8,13 @@ textbook formula, written here, so a shared misreading of torch cannot pass.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
 import pytest
 
+import oracle
 from oracle import MLX, TORCH, first_mismatch, group_count, mlx_optimizer, run_both, torch_optimizer
 
 
@@ -223,3 +225,29 @@ def test_epoch_jump_emits_torchs_deprecation_warning(name):
     assert len(torch_warnings) == 1
     assert torch_warnings[0][0] is UserWarning
     assert mlx_warnings == torch_warnings
+
+
+# -- the parity count itself ----------------------------------------------------------------
+
+
+def test_the_parity_count_counts_runs_and_tolerance_comparisons():
+    saved = dataclasses.replace(oracle.TALLY)
+    try:
+        oracle.TALLY = oracle.ParityTally()
+        torch_lrs, mlx_lrs = run_both(RECIPES["resnet_step"][0], 5)
+        assert (oracle.TALLY.runs, oracle.TALLY.bit_exact) == (1, 1)
+        oracle.record([[0.1], [0.2]], [[0.1], [0.2000001]])
+        assert (oracle.TALLY.runs, oracle.TALLY.bit_exact) == (2, 1)
+        # A run compared with a tolerance is re-counted as not bit-exact, once.
+        assert oracle.max_relative_error(torch_lrs, mlx_lrs) == 0.0
+        assert oracle.max_relative_error(torch_lrs, mlx_lrs) == 0.0
+        assert (oracle.TALLY.runs, oracle.TALLY.bit_exact, oracle.TALLY.tolerance_runs) == (2, 0, 1)
+        # Histories from elsewhere are a new case; -0.0 and 0.0 differ in bits.
+        assert oracle.max_relative_error([[1.0, 0.0]], [[1.0 + 2**-52, 0.0]]) == 2**-52
+        assert not oracle.record([[0.0]], [[-0.0]])
+        assert oracle.TALLY.summary() == (
+            "parity: 4 side-by-side runs, 0 bit-exact, 2 compared with a relative tolerance "
+            "(worst relative error 2.22e-16)"
+        )
+    finally:
+        oracle.TALLY = saved

@@ -253,8 +253,9 @@ class ChainedScheduler(_Composite):
     multiply, what the previous ones set, as in torch.
 
     Args:
-        schedulers: the schedulers, at least one, all bound to one optimizer;
-            none may be ``ReduceLROnPlateau``. A ``SequentialLR`` may be one of them.
+        schedulers: the schedulers, at least one (one alone is that scheduler),
+            all bound to one optimizer; none may be ``ReduceLROnPlateau``. A
+            ``SequentialLR`` may be one of them.
         optimizer: that optimizer. Default: ``None``, the first scheduler's.
 
     Example:

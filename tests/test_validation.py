@@ -549,3 +549,26 @@ def test_lr_beyond_float32_torch_sets_it_we_raise_and_change_nothing():
     with pytest.raises(ValueError, match="finite as a float32"):
         scheduler.step()
     assert (scheduler.state_dict(), leaf_lrs(optimizer)) == before
+
+
+def test_power_overflow_torch_raises_overflow_error_we_raise_value_error():
+    # torch computes gamma ** k in Python floats, which raise instead of giving inf.
+    repeated = lambda L, o: L.MultiStepLR(o, milestones=[0, 0], gamma=1e155)  # noqa: E731
+    with pytest.raises(OverflowError):
+        torch_history(repeated, 0)
+    with pytest.raises(ValueError, match=r"computed learning rate inf .* at epoch 0"):
+        repeated(MLX, mlx_optimizer([0.1]))
+    jump = lambda L, o: L.ExponentialLR(o, gamma=2.0)  # noqa: E731
+    with pytest.raises(OverflowError):
+        torch_history(jump, 1, epochs=[2000])
+    optimizer = mlx_optimizer([0.1])
+    scheduler = jump(MLX, optimizer)
+    before = (scheduler.state_dict(), leaf_lrs(optimizer))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="computed learning rate inf"):
+            scheduler.step(2000)
+        assert (scheduler.state_dict(), leaf_lrs(optimizer)) == before
+        shrinking = MLX.StepLR(mlx_optimizer([0.1]), step_size=1, gamma=0.5)
+        shrinking.step(10**400)  # a vanishing power of a giant epoch is 0, not an error
+    assert shrinking.get_last_lr() == [0.0]

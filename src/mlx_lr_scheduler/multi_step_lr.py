@@ -9,7 +9,7 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real
+from mlx_lr_scheduler.validation import check_int, check_real, power
 
 __all__ = ["MultiStepLR", "multi_step_lr"]
 
@@ -106,10 +106,11 @@ class MultiStepLR(LRScheduler):
         count = self._milestone_counts.get(self.last_epoch)
         if count is None:
             return self._group_lrs()
-        return [lr * self.gamma**count for lr in self._group_lrs()]
+        factor = power(self.gamma, count)
+        return [lr * factor for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        factor = self.gamma ** bisect_right(self._milestones, self.last_epoch)
+        factor = power(self.gamma, bisect_right(self._milestones, self.last_epoch))
         return [base_lr * factor for base_lr in self.base_lrs]
 
     def _schedule(self, group: int) -> sm.Schedule:

@@ -7,7 +7,7 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real
+from mlx_lr_scheduler.validation import check_int, check_real, power
 
 __all__ = ["StepLR", "step_lr"]
 
@@ -66,7 +66,7 @@ class StepLR(LRScheduler):
         return [lr * self.gamma for lr in self._group_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        factor = self.gamma ** (self.last_epoch // self.step_size)
+        factor = power(self.gamma, self.last_epoch // self.step_size)
         return [base_lr * factor for base_lr in self.base_lrs]
 
     def _schedule(self, group: int) -> sm.Schedule:

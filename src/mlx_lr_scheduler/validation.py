@@ -21,6 +21,7 @@ __all__ = [
     "check_real",
     "check_reciprocal",
     "per_group",
+    "power",
 ]
 
 T = TypeVar("T")
@@ -91,6 +92,22 @@ def check_reciprocal(name: str, value: float) -> float:
             f"{name} must have a finite reciprocal (the schedule divides by it), but got {value!r}"
         )
     return value
+
+
+def power(base: float, exponent: int) -> float:
+    """``base ** exponent`` for a factor ``base >= 0``, ``inf`` where it overflows.
+
+    Python raises ``OverflowError`` where a product would give ``inf`` (``2.0 ** 2000``,
+    or any float to a power beyond the float range such as ``0.5 ** 10**400``). Here
+    a growing power is ``inf``, which ``step()`` then refuses with a ``ValueError``
+    like any other LR past float32, and a shrinking one is ``0.0``.
+    """
+    try:
+        return base**exponent
+    except OverflowError:
+        if base == 1.0:
+            return 1.0
+        return math.inf if (base > 1.0) == (exponent > 0) else 0.0
 
 
 def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:

@@ -16,6 +16,8 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+import mlx.core as mx
+
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.param_groups import ParamGroup, param_groups
 from mlx_lr_scheduler.schedule_math import Schedule, check_step
@@ -25,6 +27,7 @@ __all__ = ["EPOCH_DEPRECATION_WARNING", "LRScheduler"]
 
 # The optimizer holds each LR as a float32: from here up it would round to inf there.
 _LR_LIMIT = 2.0**128 - 2.0**103
+_FLOAT32 = mx.float32
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being "
@@ -193,10 +196,20 @@ class LRScheduler:
         """Check every value, then write them all (never a half-applied step)."""
         groups = self.param_groups
         if len(groups) == 1 and type(values) is list and len(values) == 1:
-            # One group (the common case): the same checks, without the loops.
-            lr = float(values[0])
+            # One group (the common case): the same check, and ParamGroup.set_lr inlined
+            # (this runs after every batch; a call is a tenth of the cost).
+            lr = values[0]
+            if type(lr) is not float:
+                lr = float(lr)
             if 0.0 <= lr < _LR_LIMIT:
-                groups[0].set_lr(lr)
+                group = groups[0]
+                optimizer = group.optimizer
+                state = optimizer._state if group._direct_state else optimizer.state
+                if lr != group._lr or state["learning_rate"] is not group._written:
+                    written = mx.array(lr, _FLOAT32)
+                    state["learning_rate"] = written
+                    group._lr = lr
+                    group._written = written
                 self._last_lr = [lr]
                 return
         lrs: list[float] = []
@@ -222,7 +235,13 @@ class LRScheduler:
         """Each group's current learning rate (torch's ``group["lr"]``)."""
         groups = self.param_groups
         if len(groups) == 1:
-            return [groups[0].get_lr()]
+            # ParamGroup.get_lr inlined for the common case: the state holds our array.
+            group = groups[0]
+            optimizer = group.optimizer
+            state = optimizer._state if group._direct_state else optimizer.state
+            if state["learning_rate"] is group._written:
+                return [group._lr]
+            return [group.get_lr()]
         return [group.get_lr() for group in groups]
 
     def get_lr(self) -> list[float]:

@@ -313,7 +313,8 @@ def sequential_lr(schedules: Sequence[Any], milestones: Sequence[int]) -> sm.Sch
             ``schedule(step)`` that takes an ``int`` and a uint64 ``mx.array`` (MLX's
             ``optim.cosine_decay`` and friends qualify). Each is evaluated on
             steps counted from its milestone, formed without wrapping.
-        milestones: ``len(schedules) - 1`` strictly increasing integer steps ``>= 1``.
+        milestones: ``len(schedules) - 1`` strictly increasing integer steps ``>= 1``
+            (empty for one schedule: the join is that schedule).
 
     Returns:
         ``schedule(step)``: a float for an ``int`` step, float32 values for an

@@ -118,7 +118,8 @@ def cosine_annealing_lr(
     and :math:`r = e \bmod 2T`. Like the class (and torch), the curve is not
     clamped: past :math:`T` it rises back to :math:`\eta_0` at :math:`2T`. The
     :math:`\sin^2` of the exact distance to the trough keeps the relative accuracy
-    in the tail, where ``1 + cos`` cancels.
+    in the tail, where ``1 + cos`` cancels. Loshchilov & Hutter,
+    https://arxiv.org/abs/1608.03983.
 
     Args:
         base_lr: the learning rate at step 0, ``>= 0``.
@@ -152,8 +153,7 @@ def cosine_annealing_lr(
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
-        r = (t // steps_per_epoch) % (2 * T_max)
-        to_trough = (sm.maximum(r, T_max) - T_max) + (T_max - sm.minimum(r, T_max))
+        to_trough = sm.distance(sm.epoch_of(t, steps_per_epoch) % (2 * T_max), T_max)
         weight = sm.sin_squared(to_trough if base_on_top else T_max - to_trough, scale)
         return sm.finish(low + (high - low) * weight, t)
 

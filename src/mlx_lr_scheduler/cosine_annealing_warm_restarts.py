@@ -195,6 +195,7 @@ def cosine_annealing_warm_restarts(
     integers (no logarithm, so no cycle is missed at an exact power), and
     :math:`T_i - T_{cur}`, the distance to the next restart, is exact: the tail of
     every cycle keeps its relative accuracy, over millions of steps and cycles.
+    SGDR: Loshchilov & Hutter, https://arxiv.org/abs/1608.03983.
 
     Args:
         base_lr: the learning rate at each restart, ``>= 0``.
@@ -237,7 +238,7 @@ def cosine_annealing_warm_restarts(
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
-        epoch = t // steps_per_epoch
+        epoch = sm.epoch_of(t, steps_per_epoch)
         if T_mult == 1:
             position, length, cycle_scale = epoch % T_0, T_0, scale
         else:

@@ -541,7 +541,8 @@ def cyclic_lr(
     :math:`2^{1 - c}` (``"triangular2"``), :math:`\gamma^t` (``"exp_range"``) or
     ``scale_fn`` of :math:`c` or :math:`t` (``scale_mode``). The position in the
     cycle is an exact integer (step sizes are scaled to integers), so cycles stay
-    on time over any number of steps.
+    on time over any number of steps. Smith, "Cyclical Learning Rates for Training
+    Neural Networks", https://arxiv.org/abs/1506.01186.
 
     Args:
         base_lr: lower bound, ``>= 0``: the LR at the start of every cycle.

@@ -102,7 +102,7 @@ def exponential_lr(base_lr: float, gamma: float, steps_per_epoch: int = 1) -> sm
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
-        return sm.finish(base_lr * power(t // steps_per_epoch), t)
+        return sm.finish(base_lr * power(sm.epoch_of(t, steps_per_epoch)), t)
 
     return sm.Schedule(
         schedule, "exponential_lr", base_lr=base_lr, gamma=gamma, steps_per_epoch=steps_per_epoch

@@ -198,7 +198,7 @@ def lambda_lr(base_lr: float, lr_lambda: LrLambda, steps_per_epoch: int = 1) -> 
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
-        return sm.finish(base_lr * lr_lambda(t // steps_per_epoch), t)
+        return sm.finish(base_lr * lr_lambda(sm.epoch_of(t, steps_per_epoch)), t)
 
     return sm.Schedule(
         schedule,

@@ -149,7 +149,7 @@ def linear_lr(
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
-        done = sm.minimum(t // steps_per_epoch, total_iters)
+        done = sm.minimum(sm.epoch_of(t, steps_per_epoch), total_iters)
         left = total_iters - done
         return sm.finish(sm.as_float(left) * start_weight + sm.as_float(done) * end_weight, t)
 

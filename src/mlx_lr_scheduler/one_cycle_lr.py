@@ -517,7 +517,8 @@ def one_cycle_lr(
     :math:`s + (e - s) u`. Step :math:`N` keeps :math:`\eta_{min}` (as the class
     does); a Python ``int`` step past :math:`N` raises ``ValueError``, an array
     step past :math:`N` holds :math:`\eta_{min}` (an array cannot raise inside
-    ``mx.compile``).
+    ``mx.compile``). Smith & Topin, "Super-Convergence",
+    https://arxiv.org/abs/1708.07120.
 
     Args:
         max_lr: the peak learning rate, ``>= 0``.

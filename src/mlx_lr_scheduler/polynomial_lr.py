@@ -117,7 +117,7 @@ def polynomial_lr(
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
-        left = total_iters - sm.minimum(t // steps_per_epoch, total_iters)
+        left = total_iters - sm.minimum(sm.epoch_of(t, steps_per_epoch), total_iters)
         return sm.finish(base_lr * sm.real_power(sm.as_float(left) / total_iters, power), t)
 
     return sm.Schedule(

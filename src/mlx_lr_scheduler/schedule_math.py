@@ -51,7 +51,8 @@ __all__ = [
     "between",
     "check_step",
     "difference",
-    "every",
+    "distance",
+    "epoch_of",
     "finish",
     "is_array",
     "maximum",
@@ -128,11 +129,19 @@ def check_step(step: Any) -> Any:
     return step
 
 
-def every(function: Callable[[Any], Any], steps_per_epoch: int) -> Callable[[Any], Any]:
-    """``t -> function(t // steps_per_epoch)``: a per-epoch schedule on optimizer steps."""
-    if steps_per_epoch == 1:
-        return function
-    return lambda t: function(t // steps_per_epoch)
+def epoch_of(t: Any, steps_per_epoch: int) -> Any:
+    """The epoch of step ``t``, ``t // steps_per_epoch`` (no op for one step an epoch)."""
+    return t if steps_per_epoch == 1 else t // steps_per_epoch
+
+
+def distance(t: Any, boundary: int) -> Any:
+    """``|t - boundary|`` for ``t, boundary < 2**62``, exact and without wrapping.
+
+    In int64 for an array (uint64 ``t - boundary`` would wrap below the boundary).
+    """
+    if isinstance(t, mx.array):
+        return mx.abs(t.astype(mx.int64) - boundary)
+    return abs(t - boundary)
 
 
 def minimum(a: Any, b: Any) -> Any:

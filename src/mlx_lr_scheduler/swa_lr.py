@@ -202,6 +202,8 @@ def swa_lr(
     \pi x)/2 = \sin^2(\pi x / 2)` for ``"cos"``, :math:`a(x) = x` for ``"linear"``.
     Both weights are computed from exact integers (:math:`1 - \alpha` as
     :math:`\sin^2(\pi (A - \min(e, A)) / (2A))`), so neither end loses accuracy.
+    Izmailov et al., "Averaging Weights Leads to Wider Optima and Better
+    Generalization", https://arxiv.org/abs/1803.05407.
 
     Args:
         base_lr: the learning rate annealing starts from (the optimizer's when
@@ -236,7 +238,7 @@ def swa_lr(
         t = sm.check_step(step)
         if anneal_epochs == 0:
             return sm.finish(target, t)
-        done = sm.minimum(t // steps_per_epoch, span)
+        done = sm.minimum(sm.epoch_of(t, steps_per_epoch), span)
         left = span - done
         if anneal_strategy == "cos":
             to_target, to_base = sm.sin_squared(done, scale), sm.sin_squared(left, scale)

@@ -430,3 +430,18 @@ def test_one_cycle_past_its_end():
         schedule(101)
     held = np.array(schedule(mx.array([99, 100, 101, 10**9], mx.uint64)))
     assert np.all(held == np.float32(final))
+
+
+def test_step_differences_never_wrap():
+    # uint64 t - b below a boundary b would be 2**64 - (b - t); the helpers never form it.
+    from mlx_lr_scheduler import schedule_math as sm
+
+    t = mx.array([0, 3, 7, 8, 2**40], mx.uint64)
+    assert np.array(sm.distance(t, 7)).tolist() == [7, 4, 0, 1, 2**40 - 7]
+    expected = np.float32([-7.5, -4.5, -0.5, 0.5, 2.0**40 - 7.5])  # float32 values
+    assert np.array_equal(np.array(sm.difference(t, 7.5)), expected)
+    expected = np.float32([2.25, 5.25, 9.25, 10.25, 2.0**40 + 2.25])
+    assert np.array_equal(np.array(sm.difference(t, -2.25)), expected)
+    assert [sm.difference(k, 7.5) for k in (0, 8)] == [-7.5, 0.5]
+    counts = sm.Boundaries([5, 5, 9]).count(mx.array([0, 4, 5, 8, 9, 2**62], mx.uint64))
+    assert np.array(counts).tolist() == [0, 0, 2, 2, 3, 3]

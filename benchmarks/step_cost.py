@@ -1,0 +1,151 @@
+"""``scheduler.step()`` of every class against torch 2.13's, the floor, and where the time goes."""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import mlx.core as mx
+
+from benchmarks import harness, recipes
+from benchmarks.report import Section, Target
+from mlx_lr_scheduler.registry import SCHEDULES
+
+#: ours / torch, per class.
+TARGET = 0.5
+#: Classes whose step() is taken apart, and the parts.
+BREAKDOWNS = ("ExponentialLR", "CosineAnnealingLR")
+TORCH_STEP = "torch: the whole `step()`"
+OUR_STEP = "ours: the whole `step()`"
+GET_LR = "ours: `get_lr()`, the class's torch-exact arithmetic"
+SET_LRS = "ours: `_set_lrs([lr])`, check and write a new LR"
+ARRAY = "of which `mx.array(lr, mx.float32)`"
+CALL = "a method call doing one attribute test (`_warn_if_outside_step`)"
+ASSIGN = "`optimizer.learning_rate = x` (MLX's own setter)"
+
+
+def _stepper(scheduler: Any, args: tuple[Any, ...]) -> Callable[[], object]:
+    step = scheduler.step
+    return functools.partial(step, *args) if args else step
+
+
+def _floor(settings: harness.Settings) -> dict[str, float]:
+    """What any step that changes the LR must do: make a float32 scalar, store it."""
+    optimizer = recipes.mlx_optimizer()
+    state = optimizer.state
+    values = [0.1, 0.05]
+    flip = [0]
+
+    def assign() -> None:
+        flip[0] ^= 1
+        optimizer.learning_rate = values[flip[0]]
+
+    def make_array() -> None:
+        flip[0] ^= 1
+        mx.array(values[flip[0]], mx.float32)
+
+    def store() -> None:
+        flip[0] ^= 1
+        state["learning_rate"] = values[flip[0]]
+
+    def cosine() -> None:
+        flip[0] ^= 1
+        math.cos(values[flip[0]])
+
+    return harness.interleaved(
+        {
+            ASSIGN: assign,
+            "`mx.array(x, mx.float32)` alone": make_array,
+            "`optimizer.state['learning_rate'] = x` (a dict store)": store,
+            "`math.cos(x)` (one line of Python arithmetic)": cosine,
+        },
+        settings.calls,
+        settings.rounds,
+    )
+
+
+def _breakdown(name: str, settings: harness.Settings) -> dict[str, float]:
+    """The parts of one class's ``step()``, all timed in one interleaved group."""
+    build = recipes.RECIPES[name]
+    stepped = build(recipes.MLX, recipes.mlx_optimizer())
+    parts = build(recipes.MLX, recipes.mlx_optimizer())
+    theirs = build(recipes.TORCH, recipes.torch_optimizer())
+    parts.step()
+    parts._in_step = True  # get_lr() alone, as step() calls it
+    lr = parts.get_lr()[0]
+    other = [lr, lr * 0.5]
+    flip = [0]
+
+    def set_lrs() -> None:  # the check and the write, of a changing value
+        flip[0] ^= 1
+        parts._set_lrs([other[flip[0]]])
+
+    def make_array() -> None:
+        flip[0] ^= 1
+        mx.array(other[flip[0]], mx.float32)
+
+    return harness.interleaved(
+        {
+            TORCH_STEP: theirs.step,
+            OUR_STEP: stepped.step,
+            GET_LR: parts.get_lr,
+            SET_LRS: set_lrs,
+            ARRAY: make_array,
+            CALL: parts._warn_if_outside_step,
+        },
+        settings.calls,
+        settings.rounds,
+    )
+
+
+def run(settings: harness.Settings) -> Section:
+    missing = sorted(set(SCHEDULES) - set(recipes.RECIPES) - set(recipes.OURS_ONLY))
+    if missing:
+        raise RuntimeError(f"benchmarks/recipes.py has no recipe for {missing}")
+    section = Section("1. `scheduler.step()` against torch 2.13")
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, build in recipes.RECIPES.items():
+            args = recipes.STEP_ARGS.get(name, ())
+            ours = build(recipes.MLX, recipes.mlx_optimizer())
+            theirs = build(recipes.TORCH, recipes.torch_optimizer())
+            cases = {"torch": _stepper(theirs, args), "ours": _stepper(ours, args)}
+            timing = harness.interleaved(cases, settings.calls, settings.rounds)
+            ratio = timing["ours"] / timing["torch"]
+            rows.append(
+                [
+                    f"`{name}`",
+                    harness.microseconds(timing["torch"]),
+                    harness.microseconds(timing["ours"]),
+                    f"{ratio:.2f}",
+                    "met" if ratio <= TARGET else "missed",
+                ]
+            )
+            section.targets.append(Target(f"`{name}.step()` / torch", ratio, "<=", TARGET))
+        floor = _floor(settings)
+        breakdowns = {name: _breakdown(name, settings) for name in BREAKDOWNS}
+    section.add(
+        "Median µs per call of `step()` on a one-group SGD optimizer (momentum 0.9), "
+        f"ours and torch's interleaved round by round ({settings.rounds} rounds of "
+        f"{settings.calls} calls each), each class from "
+        "`benchmarks/recipes.py` (configured so the LR keeps changing where the class "
+        "allows it). Target: ours ≤ 0.5 x torch.",
+        "",
+    )
+    section.table(["class", "torch µs", "ours µs", "ours / torch", "≤ 0.5x"], rows)
+    section.add(
+        "**The floor.** A step that changes the LR must at least create a float32 "
+        "scalar and store it in the optimizer state (a compiled step reads it from "
+        "there); that is what MLX's own `optimizer.learning_rate = x` does:",
+        "",
+    )
+    section.table(["operation", "µs"], [[k, harness.microseconds(v)] for k, v in floor.items()])
+    for name, parts in breakdowns.items():
+        section.add(f"**Where the time goes: `{name}`** (same run):", "")
+        section.table(["part", "µs"], [[k, harness.microseconds(v)] for k, v in parts.items()])
+    section.data.update(floor=floor, breakdowns=breakdowns)
+    return section

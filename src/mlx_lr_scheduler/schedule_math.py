@@ -14,16 +14,17 @@ Why each helper exists (float32 has a 24-bit significand):
 
 * **Steps stay integers** until the last operation that needs a float, and every
   difference of steps is formed in integers as ``max(t, b) - b`` or
-  ``b - min(t, b)``: exact, and a uint64 never wraps (``t - b`` before the
-  boundary ``b`` would be ``2**64 - (b - t)``).
+  ``b - min(t, b)`` (or in int64, :func:`distance`): exact, and a uint64 never
+  wraps (``t - b`` before the boundary ``b`` would be ``2**64 - (b - t)``).
 * **No ``1 + cos x``.** Near the trough it cancels: at ``x = pi*(T-1)/T`` its
   value is about ``(pi/T)**2 / 2`` while float32's rounding of ``cos x`` is
   ``6e-8``, so for ``T = 10**6`` the result is noise (MLX's ``cosine_decay``
   reaches 0 early). :func:`sin_squared` uses ``(1 + cos(pi*r/T))/2 =
   sin(pi*(T-r)/(2T))**2`` with ``T - r`` exact, accurate to a few ulp everywhere.
-* **Powers** ``gamma**s``: float32's ``gamma`` is off by up to ``3e-8``, which
-  ``s = 10**6`` steps turn into a relative error of ``3e-8 * s / |log gamma|``
-  (``1e-2`` for ``gamma = 0.99999``). :class:`Power` takes ``log2(gamma)`` in
+* **Powers** ``gamma**s``: ``gamma`` rounded to float32 is off by up to ``6e-8``
+  (relative), and ``s`` steps multiply that: ``gamma**s`` is off by up to
+  ``s * 6e-8`` (MLX's ``exponential_decay(0.1, 0.99999)``: ``1.4e-2`` at
+  ``s = 10**6``). :class:`Power` takes ``log2(gamma)`` in
   float64 and splits both it and the step so that ``s*log2(gamma)`` is formed
   from exact float32 products, then evaluates ``2**n * exp(f*ln 2)`` with ``n``
   an integer and ``|f| <= 1/2``.

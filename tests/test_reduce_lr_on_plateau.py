@@ -12,7 +12,7 @@ import mlx.optimizers as optim
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, reject
 from hypothesis import strategies as hs
 
 from mlx_lr_scheduler import (
@@ -23,7 +23,14 @@ from mlx_lr_scheduler import (
     SequentialLR,
     WarmupThenPlateau,
 )
-from oracle import TORCH, first_mismatch, mlx_optimizer, run_both, torch_optimizer
+from oracle import (
+    TORCH,
+    UnobservableHandSetLRError,
+    first_mismatch,
+    mlx_optimizer,
+    run_both,
+    torch_optimizer,
+)
 
 DECIMAL_LRS = hs.builds(lambda m, e: float(f"{m}e{e}"), hs.integers(1, 9999), hs.integers(-6, -1))
 
@@ -543,14 +550,17 @@ def plateau_runs(draw):
 @given(plateau_runs())
 def test_random_configurations_bit_exact_with_torch(run):
     lrs, kwargs, metrics, resume_at, manual_lr = run
-    histories = run_both(
-        plateau(**kwargs),
-        len(metrics),
-        lrs,
-        resume_at=resume_at,
-        manual_lr=manual_lr,
-        step_args=lambda k: (metrics[k],),
-    )
+    try:
+        histories = run_both(
+            plateau(**kwargs),
+            len(metrics),
+            lrs,
+            resume_at=resume_at,
+            manual_lr=manual_lr,
+            step_args=lambda k: (metrics[k],),
+        )
+    except UnobservableHandSetLRError:
+        reject()  # a documented divergence, pinned in test_binding
     assert first_mismatch(*histories) is None
 
 

@@ -9,11 +9,18 @@ import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
 import pytest
-from hypothesis import given
+from hypothesis import given, reject
 from hypothesis import strategies as hs
 
 from mlx_lr_scheduler import SWALR, CosineAnnealingLR, SequentialLR
-from oracle import TORCH, first_mismatch, mlx_optimizer, run_both, torch_optimizer
+from oracle import (
+    TORCH,
+    UnobservableHandSetLRError,
+    first_mismatch,
+    mlx_optimizer,
+    run_both,
+    torch_optimizer,
+)
 
 LRS = [(0.1,), (0.1, 0.03)]
 DECIMAL_LRS = hs.builds(lambda m, e: float(f"{m}e{e}"), hs.integers(1, 9999), hs.integers(-6, -1))
@@ -294,5 +301,8 @@ def test_random_configurations_bit_exact_with_torch(run):
         build = swa(swa_lr, anneal_epochs, strategy)
     else:
         build = swa_after_cosine(milestone + 3, swa_lr, milestone, anneal_epochs, strategy)
-    histories = run_both(build, steps, lrs, resume_at=resume_at, manual_lr=manual_lr)
+    try:
+        histories = run_both(build, steps, lrs, resume_at=resume_at, manual_lr=manual_lr)
+    except UnobservableHandSetLRError:
+        reject()  # a documented divergence, pinned in test_binding
     assert first_mismatch(*histories) is None

@@ -27,6 +27,8 @@ def _metric_value(metrics: Any) -> float:
     Reading an ``mx.array`` evaluates it (``.item()``), which waits for the
     computation behind it: a sync point, once per ``step``.
     """
+    if type(metrics) is float:  # the common case, checked first: step() runs every epoch
+        return metrics
     if isinstance(metrics, mx.array):
         dtype = metrics.dtype
         if not (mx.issubdtype(dtype, mx.floating) or mx.issubdtype(dtype, mx.integer)):

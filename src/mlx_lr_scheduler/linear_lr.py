@@ -85,7 +85,7 @@ class LinearLR(LRScheduler):
         # end_factor=0 for many start factors: clamp so the LR ends on 0, not -5e-18.
         delta = self.end_factor - self.start_factor
         ratio = 1.0 + delta / (self.total_iters * self.start_factor + (epoch - 1) * delta)
-        return lr * max(ratio, 0.0)
+        return lr * (0.0 if ratio < 0.0 else ratio)  # max(ratio, 0.0), without the call
 
     def _get_closed_form_lr(self) -> list[float]:
         delta = self.end_factor - self.start_factor

@@ -217,6 +217,16 @@ class LRScheduler:
     def _set_lrs(self, values: Any) -> None:
         """Check every value, then write them all (never a half-applied step)."""
         groups = self.param_groups
+        if len(groups) == 1 and type(values) is list and len(values) == 1:
+            # One group (the common case): the same check, without the lists.
+            lr = values[0]
+            if type(lr) is not float:
+                lr = float(lr)
+            if not 0.0 <= lr < _LR_LIMIT:
+                self._raise_bad_lr(lr, 0)
+            groups[0].set_lr(lr)
+            self._last_lr = [lr]
+            return
         lrs: list[float] = []
         for value in values:
             lr = float(value)

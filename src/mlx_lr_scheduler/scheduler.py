@@ -244,7 +244,10 @@ class LRScheduler:
 
     def _group_lrs(self) -> list[float]:
         """Each group's current learning rate (torch's ``group["lr"]``)."""
-        return [group.get_lr() for group in self.param_groups]
+        groups = self.param_groups
+        if len(groups) == 1:
+            return [groups[0].get_lr()]  # the common case, without a comprehension
+        return [group.get_lr() for group in groups]
 
     def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         """torch's chainable formula for one group at ``last_epoch``.

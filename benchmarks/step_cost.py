@@ -76,6 +76,7 @@ def _breakdown(name: str, settings: harness.Settings) -> dict[str, float]:
     theirs = build(recipes.TORCH, recipes.torch_optimizer())
     parts.step()
     parts.step()
+    parts._in_step = True  # _warn_if_outside_step() as inside step(): it does not warn
     group = parts.param_groups[0]
     lr, base_lr = group.get_lr(), parts.base_lrs[0]
     other = [lr, lr * 0.5]

@@ -5,9 +5,12 @@ each group's learning rate to f(0); every ``step()`` advances ``last_epoch``
 by one and sets f(last_epoch). The update made right after the k-th call to
 ``step()`` therefore uses f(k), exactly as in torch.
 
-Subclasses implement torch's chainable ``get_lr()`` (it may read the current
-``group["lr"]`` of each of ``self.param_groups``) and, where a closed form
-exists, ``_get_closed_form_lr()`` used by ``step(epoch)``.
+A custom subclass implements torch's chainable ``get_lr()`` (it may read the
+current ``group["lr"]`` of each of ``self.param_groups``), as in torch. The
+built-in classes state that formula once, for one group, in
+``_chain_lr(lr, base_lr, index)``: the base ``get_lr()`` maps it over the groups,
+and ``step()`` calls it directly for one group (the per-batch hot path). Where a
+closed form exists, ``_get_closed_form_lr()`` serves ``step(epoch)``.
 """
 
 from __future__ import annotations

@@ -83,8 +83,9 @@ class LinearLR(LRScheduler):
         # torch's ratio of consecutive factors, f(t) / f(t-1). It is >= 0 in exact
         # arithmetic, but rounds to a tiny negative number at the end of a ramp to
         # end_factor=0 for many start factors: clamp so the LR ends on 0, not -5e-18.
-        delta = self.end_factor - self.start_factor
-        ratio = 1.0 + delta / (self.total_iters * self.start_factor + (epoch - 1) * delta)
+        start = self.start_factor
+        delta = self.end_factor - start
+        ratio = 1.0 + delta / (self.total_iters * start + (epoch - 1) * delta)
         return lr * (0.0 if ratio < 0.0 else ratio)  # max(ratio, 0.0), without the call
 
     def _get_closed_form_lr(self) -> list[float]:

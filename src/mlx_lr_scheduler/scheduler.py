@@ -120,8 +120,11 @@ class LRScheduler:
     def _bind(self, optimizer: Any) -> list[ParamGroup]:
         """Attach the optimizer's parameter groups (once; subclasses may bind early)."""
         if getattr(self, "optimizer", None) is not optimizer or not hasattr(self, "param_groups"):
-            self.param_groups = param_groups(optimizer)
+            groups = param_groups(optimizer)
+            self.param_groups = groups
             self.optimizer = optimizer
+            # The one group step()'s hot path reads and writes (None: take the general path).
+            self._hot_group = groups[0] if self._chains and len(groups) == 1 else None
         return self.param_groups
 
     def _initial_step(self) -> None:
@@ -146,32 +149,31 @@ class LRScheduler:
         )
 
     _chains: ClassVar[bool] = False
+    _hot_group: ParamGroup | None = None
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and set the new LRs."""
-        if epoch is None and self._step_count > 1 and self._chains:
-            groups = self.param_groups
-            if len(groups) == 1:
-                # The per-batch hot path: torch's chainable form for the one group,
-                # checked, then written (all or nothing). The general path is below.
-                group = groups[0]
-                current = group.get_lr()
-                previous_epoch = self.last_epoch
-                self.last_epoch = previous_epoch + 1
-                self._step_count += 1
-                try:
-                    lr = self._chain_lr(current, self.base_lrs[0], 0)
-                    if type(lr) is not float:
-                        lr = float(lr)
-                    if not 0.0 <= lr < _LR_LIMIT:
-                        self._raise_bad_lr(lr, 0)
-                except BaseException:
-                    self.last_epoch = previous_epoch
-                    self._step_count -= 1
-                    raise
-                group.set_lr(lr)
-                self._last_lr = [lr]
-                return
+        group = self._hot_group
+        if group is not None and epoch is None and self._step_count > 1:
+            # The per-batch hot path: torch's chainable form for the one group,
+            # checked, then written (all or nothing). The general path is below.
+            current = group.get_lr()
+            previous_epoch = self.last_epoch
+            self.last_epoch = previous_epoch + 1
+            self._step_count += 1
+            try:
+                lr = self._chain_lr(current, self.base_lrs[0], 0)
+                if type(lr) is not float:
+                    lr = float(lr)
+                if not 0.0 <= lr < _LR_LIMIT:
+                    self._raise_bad_lr(lr, 0)
+            except BaseException:
+                self.last_epoch = previous_epoch
+                self._step_count -= 1
+                raise
+            group.set_lr(lr)
+            self._last_lr = [lr]
+            return
         if epoch is not None:
             epoch = self._check_epoch(epoch)
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)

@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from benchmarks.report import Section
-from benchmarks.step_cost import ASSIGN, CALL, GET_LR, OUR_STEP, SET_LRS, TORCH_STEP
+from benchmarks.step_cost import ASSIGN, CALL, CHAIN_LR, OUR_STEP, READ_LR, TORCH_STEP, WRITE_LR
 
 #: ``step()`` before the hot-path work, on this machine (ours, torch, µs), from the issue.
 BEFORE = {"StepLR": (1.65, 1.87), "CosineAnnealingLR": (2.34, 2.14)}
+#: ``step()`` before ``_chain_lr`` (ours, torch, µs): the full report of commit 7f14bb2.
+BEFORE_CHAIN = {
+    "LambdaLR": (1.52, 2.35),
+    "MultiplicativeLR": (1.67, 2.27),
+    "LinearLR": (1.84, 2.01),
+    "ExponentialLR": (1.48, 1.75),
+    "PolynomialLR": (1.60, 1.96),
+    "CosineAnnealingLR": (2.17, 2.30),
+}
+#: The classes whose torch formula is stated once per group, in ``_chain_lr``.
+CHAINED = (
+    "LambdaLR",
+    "MultiplicativeLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "PolynomialLR",
+    "CosineAnnealingLR",
+)
 
 
 def _us(seconds: float) -> str:
@@ -32,29 +53,46 @@ def section(sections: list[Section]) -> Section:
         f"({', '.join(f'`{n}`' for n in met) or 'none'}), missed by the others.",
         "",
         "What was profiled (cProfile, and the pieces timed side by side as in section 1) "
-        "and changed on the step path (`scheduler.py`, `param_groups.py`):",
+        "and changed on the step path (`scheduler.py`, `param_groups.py`, the classes):",
         "",
-        "1. `step()` inlines the base `_update_lr` for the common call (no `epoch`, not "
-        "the first step): one Python call fewer per step. A subclass that overrides "
-        "`_update_lr` keeps its own (checked once per class, at definition).",
-        "2. With one parameter group, `_set_lrs` and `_group_lrs` skip the per-group "
-        "lists and inline `ParamGroup.set_lr` / `get_lr` (two calls fewer), and read the "
-        "optimizer's `_state` dict directly instead of through MLX's `state` property "
-        "(one more call per read). The checks (finite, ≥ 0, float32-representable), the "
-        "all-or-nothing write and the adoption of a hand-set LR are unchanged; parity "
-        "stays bit-exact.",
-        "3. When the new LR equals the current one and the optimizer state still holds "
-        "the array we wrote, nothing is written: most steps of `StepLR`, `MultiStepLR`, "
-        "`ConstantLR` (and a finished `LinearLR`/`SWALR` warmup) make no MLX call at all. "
-        "These are the classes under 0.5x.",
+        "1. **One formula per class, one loop in the base.** "
+        + ", ".join(f"`{n}`" for n in CHAINED)
+        + " state torch's chainable formula once, for one group, in "
+        "`_chain_lr(lr, base_lr, index)` (same operations in the same order, so parity "
+        "stays bit-exact). The base class's `get_lr()` (torch's public API) maps it over "
+        "the groups, and `step()`'s hot path (one group, no `epoch`, past the first "
+        "`step()`, a class that keeps the base `get_lr`, `_update_lr` and `_set_lrs`) "
+        "calls it once, on the group it found when it was bound: read the group's "
+        "float64 LR (`ParamGroup.get_lr`: an identity "
+        "check of the state's array against the one we wrote, `.item()` only for a "
+        "hand-set one), compute, check it (finite, ≥ 0, below float32 overflow), write it "
+        "(`ParamGroup.set_lr`: only if it changed), set `_last_lr`. No lists, no "
+        "outside-`step()` warning check, no `_set_lrs`; on an error `last_epoch`, "
+        "`_step_count`, the LR and `_last_lr` stay as they were. A user subclass that "
+        "implements `get_lr()` as in torch takes the general path.",
+        "2. The group's read and write live in `ParamGroup` only: the copies inlined into "
+        "`_set_lrs` and `_group_lrs` are gone (their one-group cases now call "
+        "`ParamGroup`). `ParamGroup` still reads the optimizer's `_state` dict directly "
+        "instead of through MLX's `state` property.",
+        "3. Inside the formulas: `max(x, 0.0)` written as a conditional (same result, NaN "
+        "and -0.0 included) and `math.cos`/`math.pi` bound once at module level "
+        "(`CosineAnnealingLR`, `LinearLR`).",
+        "4. Unchanged: when the new LR equals the current one and the optimizer state "
+        "still holds the array we wrote, nothing is written, so most steps of `StepLR`, "
+        "`MultiStepLR`, `ConstantLR` (and a finished `LinearLR`/`SWALR` warmup) make no "
+        "MLX call at all.",
         "",
-        "Before this work (the issue's numbers, same machine): "
+        "Before the hot-path work (the issue's numbers, same machine): "
         + ", ".join(
             f"`{name}` {ours:.2f} µs vs torch {torch:.2f} µs ({ours / torch:.2f}x)"
             for name, (ours, torch) in BEFORE.items()
         )
+        + ". Before `_chain_lr` (the previous full report): "
+        + ", ".join(f"`{name}` {ours / torch:.2f}x" for name, (ours, torch) in BEFORE_CHAIN.items())
         + "; in this run: "
-        + ", ".join(f"`{name}` {targets[name].measured:.2f}x" for name in BEFORE if name in targets)
+        + ", ".join(
+            f"`{name}` {targets[name].measured:.2f}x" for name in BEFORE_CHAIN if name in targets
+        )
         + ".",
         "",
         "**What stands in the way of 0.5x for the others** (this run's numbers):",
@@ -66,22 +104,31 @@ def section(sections: list[Section]) -> Section:
         f"`ExponentialLR.step()` ({_us(torch_exp)}). torch stores a Python float in a "
         "dict. Overwriting the scalar's buffer in place instead would be unsafe: MLX "
         "evaluates lazily, so an update still pending on the old value would read the new.",
-        f"* *The class's arithmetic.* `get_lr()` is torch's step-by-step formula, kept "
-        f"for bit-exact parity, plus reading the group's LR and the outside-`step()` "
-        f"warning check: {_us(exp[GET_LR])} for `ExponentialLR`, {_us(cos[GET_LR])} for "
-        f"`CosineAnnealingLR` (torch's whole step: {_us(torch_cos)}). Every Python call "
-        f"costs about {_us(call)} here; `get_lr()` makes two to four. These methods are "
-        "the torch-named classes' own code, not the step path's.",
-        f"* So `ExponentialLR` needs get_lr + write ≈ "
-        f"{_us(exp[GET_LR] + exp[SET_LRS])} against a budget of {_us(torch_exp / 2)}; the "
-        f"measured whole step is {_us(exp[OUR_STEP])}.",
-        "* `CyclicLR` and `OneCycleLR` write two scalars per step (the LR, and the "
+        f"* *The class's arithmetic.* `_chain_lr` is torch's step-by-step formula, kept "
+        f"for bit-exact parity: {_us(exp[CHAIN_LR])} for `ExponentialLR`, "
+        f"{_us(cos[CHAIN_LR])} for `CosineAnnealingLR` (two `math.cos`, two divisions and "
+        f"the trough test, as torch computes it; torch's whole step: {_us(torch_cos)}).",
+        f"* *The calls.* The hot path makes three Python calls (`ParamGroup.get_lr`, "
+        f"`_chain_lr`, `ParamGroup.set_lr`); a call costs about {_us(call)} here. "
+        "Inlining the two `ParamGroup` ones into `step()` saved about 0.07 µs when tried, but "
+        "duplicates the group's read/write logic, which we keep in one place.",
+        f"* So `ExponentialLR` needs read + arithmetic + write ≈ "
+        f"{_us(exp[READ_LR] + exp[CHAIN_LR] + exp[WRITE_LR])} against a budget of "
+        f"{_us(torch_exp / 2)}; the measured whole step is {_us(exp[OUR_STEP])}; "
+        f"`CosineAnnealingLR` ≈ {_us(cos[READ_LR] + cos[CHAIN_LR] + cos[WRITE_LR])} "
+        f"against {_us(torch_cos / 2)}, measured {_us(cos[OUR_STEP])}.",
+        "* `CyclicLR` and `OneCycleLR` keep their own `get_lr()` (one computation for "
+        "the LR and the momentum) and write two scalars per step (the LR, and the "
         "momentum or beta1 that `mlx_lr_scheduler.momentum` keeps in the optimizer state "
-        "so a compiled step sees it): twice the floor, where torch assigns two floats.",
-        "* `ReduceLROnPlateau`: on a plateau torch's step is a comparison and a counter; "
-        "ours also checks the metric's type (`isinstance(metrics, numbers.Real)`, an ABC "
-        "check) and re-reads the group LRs. A `type(metrics) is float` fast path in "
-        "`reduce_lr_on_plateau.py` would cut most of the difference.",
+        "so a compiled step sees it): twice the floor, where torch assigns two floats. "
+        "`CosineAnnealingWarmRestarts` and `SWALR` keep their own `step()`/`get_lr()` "
+        "(cycle bookkeeping, the undo of the previous interpolation); `SequentialLR` and "
+        "`ChainedScheduler` add their own bookkeeping to their children's steps. None of "
+        "these is on the `_chain_lr` hot path yet.",
+        "* `ReduceLROnPlateau`: torch's step on a plateau is a comparison and a counter "
+        "(well under a µs); ours also converts the metric (a `type(metrics) is float` "
+        "fast path first), calls `_is_better` and re-reads the group's LR into "
+        "`_last_lr`, a handful of Python calls against a budget of a few.",
         "* The machine is shared: under load `mx.array` slows down much more than plain "
         "Python (about 0.31 µs idle), which makes every ratio of section 1 worse than on "
         "an idle machine. The ratios are taken within one interleaved row, so the load "

@@ -20,8 +20,9 @@ TARGET = 0.5
 BREAKDOWNS = ("ExponentialLR", "CosineAnnealingLR")
 TORCH_STEP = "torch: the whole `step()`"
 OUR_STEP = "ours: the whole `step()`"
-GET_LR = "ours: `get_lr()`, the class's torch-exact arithmetic"
-SET_LRS = "ours: `_set_lrs([lr])`, check and write a new LR"
+CHAIN_LR = "ours: `_chain_lr(lr, base_lr, 0)`, the class's torch-exact arithmetic"
+READ_LR = "ours: `ParamGroup.get_lr()`, read the group's LR"
+WRITE_LR = "ours: `ParamGroup.set_lr(lr)`, write a new LR"
 ARRAY = "of which `mx.array(lr, mx.float32)`"
 CALL = "a method call doing one attribute test (`_warn_if_outside_step`)"
 ASSIGN = "`optimizer.learning_rate = x` (MLX's own setter)"
@@ -74,14 +75,16 @@ def _breakdown(name: str, settings: harness.Settings) -> dict[str, float]:
     parts = build(recipes.MLX, recipes.mlx_optimizer())
     theirs = build(recipes.TORCH, recipes.torch_optimizer())
     parts.step()
-    parts._in_step = True  # get_lr() alone, as step() calls it
-    lr = parts.get_lr()[0]
+    parts.step()
+    parts._in_step = True  # _warn_if_outside_step() as inside step(): it does not warn
+    group = parts.param_groups[0]
+    lr, base_lr = group.get_lr(), parts.base_lrs[0]
     other = [lr, lr * 0.5]
     flip = [0]
 
-    def set_lrs() -> None:  # the check and the write, of a changing value
+    def set_lr() -> None:  # the write of a changing value
         flip[0] ^= 1
-        parts._set_lrs([other[flip[0]]])
+        group.set_lr(other[flip[0]])
 
     def make_array() -> None:
         flip[0] ^= 1
@@ -91,8 +94,9 @@ def _breakdown(name: str, settings: harness.Settings) -> dict[str, float]:
         {
             TORCH_STEP: theirs.step,
             OUR_STEP: stepped.step,
-            GET_LR: parts.get_lr,
-            SET_LRS: set_lrs,
+            CHAIN_LR: functools.partial(parts._chain_lr, lr, base_lr, 0),
+            READ_LR: group.get_lr,
+            WRITE_LR: set_lr,
             ARRAY: make_array,
             CALL: parts._warn_if_outside_step,
         },

@@ -60,14 +60,13 @@ class ConstantLR(LRScheduler):
         self.total_iters = check_int("total_iters", total_iters, minimum=1)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         epoch = self.last_epoch
         if epoch == 0:
-            return [lr * self.factor for lr in self._group_lrs()]
+            return lr * self.factor
         if epoch != self.total_iters:
-            return self._group_lrs()
-        return [lr * (1.0 / self.factor) for lr in self._group_lrs()]
+            return lr
+        return lr * (1.0 / self.factor)
 
     def _get_closed_form_lr(self) -> list[float]:
         scale = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)

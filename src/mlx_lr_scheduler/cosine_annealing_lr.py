@@ -12,6 +12,8 @@ from mlx_lr_scheduler.validation import FLOAT32_MAX, check_int, check_real
 
 __all__ = ["CosineAnnealingLR", "cosine_annealing_lr"]
 
+_cos, _PI = math.cos, math.pi  # module globals: a step reads them without attribute lookups
+
 
 class CosineAnnealingLR(LRScheduler):
     r"""Anneal each group's learning rate along a cosine from its initial value to ``eta_min``.
@@ -68,30 +70,23 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = check_real("eta_min", eta_min, low=0.0, high=FLOAT32_MAX)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         epoch, period, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
-            return self._group_lrs()
+            return lr
         if self._step_count == 1 and epoch > 0:
-            return [
-                eta_min + (base_lr - eta_min) * (1 + math.cos(epoch * math.pi / period)) / 2
-                for base_lr in self.base_lrs
-            ]
+            return eta_min + (base_lr - eta_min) * (1 + math.cos(epoch * math.pi / period)) / 2
         # The step-by-step forms below start from the current LR, so they can go
         # negative where the closed form cannot (an LR below eta_min while the
         # cosine rises, or rounding around an LR of 0): never set a negative LR.
         if (epoch - 1 - period) % (2 * period) == 0:
             # Leaving the trough: the ratio form below would divide by zero.
-            rise = 1 - math.cos(math.pi / period)
-            return [
-                max(lr + (base_lr - eta_min) * rise / 2, 0.0)
-                for base_lr, lr in zip(self.base_lrs, self._group_lrs())
-            ]
-        ratio = (1 + math.cos(math.pi * epoch / period)) / (
-            1 + math.cos(math.pi * (epoch - 1) / period)
-        )
-        return [max(ratio * (lr - eta_min) + eta_min, 0.0) for lr in self._group_lrs()]
+            rise = 1 - _cos(_PI / period)
+            lr = lr + (base_lr - eta_min) * rise / 2
+        else:
+            ratio = (1 + _cos(_PI * epoch / period)) / (1 + _cos(_PI * (epoch - 1) / period))
+            lr = ratio * (lr - eta_min) + eta_min
+        return 0.0 if lr < 0.0 else lr  # max(lr, 0.0), without the call
 
     def _get_closed_form_lr(self) -> list[float]:
         epoch, period, eta_min = self.last_epoch, self.T_max, self.eta_min

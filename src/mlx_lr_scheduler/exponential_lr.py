@@ -48,11 +48,10 @@ class ExponentialLR(LRScheduler):
         self.gamma = check_real("gamma", gamma, low=0.0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         if self._is_initial:
-            return self._group_lrs()
-        return [lr * self.gamma for lr in self._group_lrs()]
+            return lr
+        return lr * self.gamma
 
     def _get_closed_form_lr(self) -> list[float]:
         factor = power(self.gamma, self.last_epoch)

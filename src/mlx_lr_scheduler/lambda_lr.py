@@ -111,10 +111,8 @@ class LambdaLR(_LambdaScheduler):
         epoch 3: 0.0625
     """
 
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
-        epoch = self.last_epoch
-        return [base_lr * fn(epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
+        return base_lr * self.lr_lambdas[index](self.last_epoch)
 
     def _schedule(self, group: int) -> sm.Schedule:
         return lambda_lr(self.base_lrs[group], self.lr_lambdas[group])
@@ -151,12 +149,10 @@ class MultiplicativeLR(_LambdaScheduler):
         epoch 3: 0.125
     """
 
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         if self._is_initial:
-            return self._group_lrs()
-        epoch = self.last_epoch
-        return [lr * fn(epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
+            return lr
+        return lr * self.lr_lambdas[index](self.last_epoch)
 
 
 # -- the schedule function ------------------------------------------------------

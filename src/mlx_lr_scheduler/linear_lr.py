@@ -74,20 +74,19 @@ class LinearLR(LRScheduler):
         self.total_iters = check_int("total_iters", total_iters, minimum=1)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         epoch = self.last_epoch
         if epoch == 0:
-            return [lr * self.start_factor for lr in self._group_lrs()]
+            return lr * self.start_factor
         if self._is_initial or epoch > self.total_iters:
-            return self._group_lrs()
+            return lr
         # torch's ratio of consecutive factors, f(t) / f(t-1). It is >= 0 in exact
         # arithmetic, but rounds to a tiny negative number at the end of a ramp to
         # end_factor=0 for many start factors: clamp so the LR ends on 0, not -5e-18.
-        delta = self.end_factor - self.start_factor
-        ratio = 1.0 + delta / (self.total_iters * self.start_factor + (epoch - 1) * delta)
-        ratio = max(ratio, 0.0)
-        return [lr * ratio for lr in self._group_lrs()]
+        start = self.start_factor
+        delta = self.end_factor - start
+        ratio = 1.0 + delta / (self.total_iters * start + (epoch - 1) * delta)
+        return lr * (0.0 if ratio < 0.0 else ratio)  # max(ratio, 0.0), without the call
 
     def _get_closed_form_lr(self) -> list[float]:
         delta = self.end_factor - self.start_factor

@@ -101,13 +101,11 @@ class MultiStepLR(LRScheduler):
             counts[m] = counts.get(m, 0) + 1
         self._milestone_counts = counts
 
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         count = self._milestone_counts.get(self.last_epoch)
         if count is None:
-            return self._group_lrs()
-        factor = power(self.gamma, count)
-        return [lr * factor for lr in self._group_lrs()]
+            return lr
+        return lr * power(self.gamma, count)
 
     def _get_closed_form_lr(self) -> list[float]:
         factor = power(self.gamma, bisect_right(self._milestones, self.last_epoch))

@@ -89,10 +89,7 @@ class ParamGroup(MutableMapping[str, Any]):
 
     # -- the learning rate -------------------------------------------------
     def get_lr(self) -> float:
-        """The group's float64 learning rate, adopting a value set by hand.
-
-        ``LRScheduler._group_lrs`` inlines this for one group: keep the two alike.
-        """
+        """The group's float64 learning rate, adopting a value set by hand."""
         optimizer = self.optimizer
         state = optimizer._state if self._direct_state else optimizer.state
         current = state["learning_rate"]
@@ -109,10 +106,7 @@ class ParamGroup(MutableMapping[str, Any]):
         self._written = current
 
     def set_lr(self, value: float) -> None:
-        """Set the float64 value and write its float32 rounding to the optimizer state.
-
-        ``LRScheduler._set_lrs`` inlines this for one group: keep the two alike.
-        """
+        """Set the float64 value and write its float32 rounding to the optimizer state."""
         optimizer = self.optimizer
         state = optimizer._state if self._direct_state else optimizer.state
         if value == self._lr and state["learning_rate"] is self._written:

@@ -59,13 +59,12 @@ class PolynomialLR(LRScheduler):
         self.power = check_real("power", power, low=0.0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         epoch, total = self.last_epoch, self.total_iters
         if self._is_initial or epoch > total:
-            return self._group_lrs()
-        factor = ((1.0 - epoch / total) / (1.0 - (epoch - 1) / total)) ** self.power
-        return [lr * factor for lr in self._group_lrs()]
+            return lr
+        factor: float = ((1.0 - epoch / total) / (1.0 - (epoch - 1) / total)) ** self.power
+        return lr * factor
 
     def _get_closed_form_lr(self) -> list[float]:
         factor = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power

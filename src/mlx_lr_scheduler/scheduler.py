@@ -5,9 +5,12 @@ each group's learning rate to f(0); every ``step()`` advances ``last_epoch``
 by one and sets f(last_epoch). The update made right after the k-th call to
 ``step()`` therefore uses f(k), exactly as in torch.
 
-Subclasses implement torch's chainable ``get_lr()`` (it may read the current
-``group["lr"]`` of each of ``self.param_groups``) and, where a closed form
-exists, ``_get_closed_form_lr()`` used by ``step(epoch)``.
+A custom subclass implements torch's chainable ``get_lr()`` (it may read the
+current ``group["lr"]`` of each of ``self.param_groups``), as in torch. The
+built-in classes state that formula once, for one group, in
+``_chain_lr(lr, base_lr, index)``: the base ``get_lr()`` maps it over the groups,
+and ``step()`` calls it directly for one group (the per-batch hot path). Where a
+closed form exists, ``_get_closed_form_lr()`` serves ``step(epoch)``.
 """
 
 from __future__ import annotations
@@ -117,8 +120,11 @@ class LRScheduler:
     def _bind(self, optimizer: Any) -> list[ParamGroup]:
         """Attach the optimizer's parameter groups (once; subclasses may bind early)."""
         if getattr(self, "optimizer", None) is not optimizer or not hasattr(self, "param_groups"):
-            self.param_groups = param_groups(optimizer)
+            groups = param_groups(optimizer)
+            self.param_groups = groups
             self.optimizer = optimizer
+            # The one group step()'s hot path reads and writes (None: take the general path).
+            self._hot_group = groups[0] if self._chains and len(groups) == 1 else None
         return self.param_groups
 
     def _initial_step(self) -> None:
@@ -132,27 +138,41 @@ class LRScheduler:
     # -- stepping ------------------------------------------------------------
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # step() inlines the base _update_lr for speed; a subclass overriding it keeps its own.
-        cls._inline_update = cls._update_lr is LRScheduler._update_lr
+        # step()'s hot path computes the LR with _chain_lr and writes it itself: only for
+        # a class that states its formula there and keeps the base get_lr/_update_lr/
+        # _set_lrs (a user subclass implementing get_lr() as in torch takes the full path).
+        cls._chains = (
+            cls._chain_lr is not LRScheduler._chain_lr
+            and cls.get_lr is LRScheduler.get_lr
+            and cls._update_lr is LRScheduler._update_lr
+            and cls._set_lrs is LRScheduler._set_lrs
+        )
 
-    _inline_update: ClassVar[bool] = True
+    _chains: ClassVar[bool] = False
+    _hot_group: ParamGroup | None = None
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and set the new LRs."""
-        if epoch is None and self._step_count != 1 and self._inline_update:
-            # The common case: _update_lr(None), inlined (this is the per-batch hot path).
-            self._step_count += 1
+        group = self._hot_group
+        if group is not None and epoch is None and self._step_count > 1:
+            # The per-batch hot path: torch's chainable form for the one group,
+            # checked, then written (all or nothing). The general path is below.
+            current = group.get_lr()
             previous_epoch = self.last_epoch
             self.last_epoch = previous_epoch + 1
-            self._in_step = True
+            self._step_count += 1
             try:
-                self._set_lrs(self.get_lr())
+                lr = self._chain_lr(current, self.base_lrs[0], 0)
+                if type(lr) is not float:
+                    lr = float(lr)
+                if not 0.0 <= lr < _LR_LIMIT:
+                    self._raise_bad_lr(lr, 0)
             except BaseException:
                 self.last_epoch = previous_epoch
                 self._step_count -= 1
                 raise
-            finally:
-                self._in_step = False
+            group.set_lr(lr)
+            self._last_lr = [lr]
             return
         if epoch is not None:
             epoch = self._check_epoch(epoch)
@@ -192,35 +212,31 @@ class LRScheduler:
         finally:
             self._in_step = False
 
+    def _raise_bad_lr(self, lr: float, index: int) -> None:
+        raise ValueError(
+            f"{type(self).__name__} computed learning rate {lr!r} for parameter "
+            f"group {index} at epoch {self.last_epoch}; learning rates must be "
+            ">= 0 and finite as a float32 (< 3.4028235677973366e+38)"
+        )
+
     def _set_lrs(self, values: Any) -> None:
         """Check every value, then write them all (never a half-applied step)."""
         groups = self.param_groups
         if len(groups) == 1 and type(values) is list and len(values) == 1:
-            # One group (the common case): the same check, and ParamGroup.set_lr inlined
-            # (this runs after every batch; a call is a tenth of the cost).
+            # One group (the common case): the same check, without the lists.
             lr = values[0]
             if type(lr) is not float:
                 lr = float(lr)
-            if 0.0 <= lr < _LR_LIMIT:
-                group = groups[0]
-                optimizer = group.optimizer
-                state = optimizer._state if group._direct_state else optimizer.state
-                if lr != group._lr or state["learning_rate"] is not group._written:
-                    written = mx.array(lr, _FLOAT32)
-                    state["learning_rate"] = written
-                    group._lr = lr
-                    group._written = written
-                self._last_lr = [lr]
-                return
+            if not 0.0 <= lr < _LR_LIMIT:
+                self._raise_bad_lr(lr, 0)
+            groups[0].set_lr(lr)
+            self._last_lr = [lr]
+            return
         lrs: list[float] = []
         for value in values:
             lr = float(value)
             if not 0.0 <= lr < _LR_LIMIT:
-                raise ValueError(
-                    f"{type(self).__name__} computed learning rate {lr!r} for parameter "
-                    f"group {len(lrs)} at epoch {self.last_epoch}; learning rates must be "
-                    ">= 0 and finite as a float32 (< 3.4028235677973366e+38)"
-                )
+                self._raise_bad_lr(lr, len(lrs))
             lrs.append(lr)
         if len(lrs) != len(groups):
             raise ValueError(
@@ -235,18 +251,26 @@ class LRScheduler:
         """Each group's current learning rate (torch's ``group["lr"]``)."""
         groups = self.param_groups
         if len(groups) == 1:
-            # ParamGroup.get_lr inlined for the common case: the state holds our array.
-            group = groups[0]
-            optimizer = group.optimizer
-            state = optimizer._state if group._direct_state else optimizer.state
-            if state["learning_rate"] is group._written:
-                return [group._lr]
-            return [group.get_lr()]
+            return [groups[0].get_lr()]  # the common case, without a comprehension
         return [group.get_lr() for group in groups]
+
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
+        """torch's chainable formula for one group at ``last_epoch``.
+
+        ``lr`` is the group's current learning rate, ``base_lr`` its initial one,
+        ``index`` its position (for per-group lambdas). Built-in classes state their
+        arithmetic here once; ``get_lr()`` maps it over the groups.
+        """
+        raise NotImplementedError
 
     def get_lr(self) -> list[float]:
         """Compute each group's learning rate at ``last_epoch`` (torch's chainable form)."""
-        raise NotImplementedError
+        self._warn_if_outside_step()
+        chain_lr = self._chain_lr
+        return [
+            chain_lr(group.get_lr(), base_lr, index)
+            for index, (group, base_lr) in enumerate(zip(self.param_groups, self.base_lrs))
+        ]
 
     def _warn_if_outside_step(self) -> None:
         if not self._in_step:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import mlx.core as mx
@@ -12,16 +12,8 @@ import mlx.core as mx
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.momentum import (
-    ScheduledMomentum,
-    apply_momentum_records,
-    bind_momentum,
-    check_computed_momenta,
+    MomentumCycling,
     check_momentum,
-    check_param_group_records,
-    check_use_beta1,
-    dump_use_beta1,
-    momentum_kinds,
-    momentum_records,
     require_group_entries,
     restore_groups_on_failure,
 )
@@ -40,10 +32,6 @@ _MODES = ("triangular", "triangular2", "exp_range")
 _SCALE_MODES = ("cycle", "iterations")
 _FLAG = st.boolean()
 ScaleFn = Callable[[int], float]
-
-# State-dict keys present only when momentum is cycled (torch's, then ours).
-_MOMENTUM_KEYS = ("use_beta1", "base_momentums", "max_momentums")
-_GROUPS_KEY = "param_groups"
 
 
 def _check_lr(name: str, value: Any) -> float:
@@ -71,7 +59,7 @@ def _dump_scale_fn(fn: ScaleFn | None) -> dict[str, Any] | None:
     return dict(fn.__dict__)
 
 
-class CyclicLR(LRScheduler):
+class CyclicLR(MomentumCycling):
     r"""Cycle each group's learning rate between ``base_lr`` and ``max_lr`` (Smith, 2017).
 
     With :math:`T` = ``step_size_up + step_size_down``, :math:`r` = ``step_size_up / T``
@@ -149,10 +137,11 @@ class CyclicLR(LRScheduler):
         "_scale_fn_custom": st.Field(_load_scale_fn_state, _dump_scale_fn),
     }
 
+    # With cycle_momentum, torch's state keys for the bounds (and the group entries they set).
+    _momentum_bound_keys = {"base_momentums": "base_momentum", "max_momentums": "max_momentum"}
+
     _scale_fn_ref: ScaleFn
     _scale_fn_custom: ScaleFn | None
-    _momenta: list[ScheduledMomentum]
-    _pending_momenta: list[float] | None = None
 
     def __init__(
         self,
@@ -207,15 +196,7 @@ class CyclicLR(LRScheduler):
                 for group, lr in zip(groups, base_lrs):
                     group["lr"] = lr
             if self.cycle_momentum:
-                self._momenta = bind_momentum(groups)
-                self.use_beta1 = dump_use_beta1([m.uses_beta1 for m in self._momenta])
-                if last_epoch == -1:
-                    for momentum, low, high in zip(
-                        self._momenta, self.base_momentums, self.max_momentums
-                    ):
-                        momentum.set(high)
-                        momentum.group["max_momentum"] = high
-                        momentum.group["base_momentum"] = low
+                self._start_momenta(last_epoch, self.base_momentums, self.max_momentums)
             # As in torch, the initial step uses the groups' initial_lr as base_lrs
             # (base_lr unless an earlier scheduler set it), then base_lr takes over.
             super().__init__(optimizer, last_epoch)
@@ -262,38 +243,8 @@ class CyclicLR(LRScheduler):
             ]
         return lrs
 
-    def _set_lrs(self, values: Any) -> None:
-        # The momenta computed with the LRs are written with them, all or nothing.
-        momenta, self._pending_momenta = self._pending_momenta, None
-        if momenta is not None:
-            check_computed_momenta(type(self).__name__, momenta, self.last_epoch)
-        super()._set_lrs(values)
-        if momenta is not None:
-            for momentum, value in zip(self._momenta, momenta):
-                momentum.set(value)
-
-    # -- state -------------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
-        """torch's keys (``base_momentums``, ... only with ``cycle_momentum``) plus
-        ``param_groups``: each group's momentum bounds and current momentum, which
-        torch keeps in the optimizer."""
-        state = super().state_dict()
-        if self.cycle_momentum:
-            state["use_beta1"] = self.use_beta1
-            state["base_momentums"] = list(self.base_momentums)
-            state["max_momentums"] = list(self.max_momentums)
-            state[_GROUPS_KEY] = momentum_records(self._momenta)
-        return state
-
-    def _check_state(self, state_dict: Any) -> dict[str, Any]:
-        owner = type(self).__name__
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
-            )
-        rest = dict(state_dict)
-        extras = {key: rest.pop(key) for key in (*_MOMENTUM_KEYS, _GROUPS_KEY) if key in rest}
-        checked = super()._check_state(rest)
+    # -- state (the momentum's part: MomentumCycling) ----------------------------
+    def _check_schedule_state(self, checked: dict[str, Any]) -> None:
         if checked["mode"] == "exp_range" and checked["gamma"] <= 0:
             raise ValueError(f"gamma must be > 0 in 'exp_range' mode, but got {checked['gamma']!r}")
         saved_fn = checked["_scale_fn_custom"]
@@ -304,58 +255,15 @@ class CyclicLR(LRScheduler):
                 "_scale_fn_custom holds a callable object's state, but this scheduler's "
                 "scale_fn is not a callable object"
             )
-        # The state decides whether momentum cycles (as in torch, whatever this
-        # scheduler was built with); the optimizer decides which kind.
-        n_groups = len(self.param_groups)
-        if not checked["cycle_momentum"]:
-            if extras:
-                raise ValueError(
-                    f"{owner} state_dict has momentum keys {sorted(extras)}, but "
-                    "cycle_momentum=False"
-                )
-            return checked
-        missing = sorted(set(_MOMENTUM_KEYS) - set(extras))
-        if missing:
-            raise ValueError(f"{owner} state_dict is missing keys {missing}")
-        kinds = momentum_kinds(self.param_groups)
-        check_use_beta1(owner, "use_beta1", extras["use_beta1"], kinds)
-        for key in ("base_momentums", "max_momentums"):
-            checked[key] = per_group(key, _as_list(key, extras[key]), n_groups, check_momentum)
-        if _GROUPS_KEY in extras:
-            checked[_GROUPS_KEY] = check_param_group_records(
-                _GROUPS_KEY, extras[_GROUPS_KEY], n_groups, {}, kinds
-            )
-        return checked
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         saved_fn = checked.pop("_scale_fn_custom")
-        records = checked.pop(_GROUPS_KEY, None)
-        was_cycling = self.cycle_momentum
-        super()._apply_state(checked)
         if saved_fn is not None and self._scale_fn_custom is not None:
             self._scale_fn_custom.__dict__.update(saved_fn)
+        super()._apply_state(checked)
+
+    def _schedule_state_applied(self) -> None:
         self._init_scale_fn()
-        if not self.cycle_momentum:
-            return
-        if not was_cycling:  # built without, loading a state that cycles: bind now
-            self._momenta = bind_momentum(self.param_groups)
-            self.use_beta1 = dump_use_beta1([m.uses_beta1 for m in self._momenta])
-        if records is not None:
-            apply_momentum_records(records, self._momenta)
-            return
-        # A torch state_dict: torch keeps these in the optimizer; rebuild them.
-        for momentum, low, high in zip(self._momenta, self.base_momentums, self.max_momentums):
-            momentum.group["max_momentum"] = high
-            momentum.group["base_momentum"] = low
-        self._in_step = True
-        try:
-            self.get_lr()
-        finally:
-            self._in_step = False
-        pending, self._pending_momenta = self._pending_momenta, None
-        if pending is not None:
-            for momentum, value in zip(self._momenta, pending):
-                momentum.set(value)
 
     def _schedule(self, group: int) -> sm.Schedule:
         up, down = _step_sizes(self.total_size, self.step_ratio)
@@ -384,12 +292,6 @@ class CyclicLR(LRScheduler):
             self._scale_fn_custom,
             self.scale_mode,
         )
-
-
-def _as_list(key: str, value: Any) -> list[Any]:
-    if not isinstance(value, (list, tuple)):
-        raise TypeError(f"{key} must be a list of numbers, but got {value!r}")
-    return list(value)
 
 
 # -- the schedule functions -----------------------------------------------------

@@ -41,25 +41,18 @@ import math
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import mlx.core as mx
 import mlx.optimizers as optim
 
 from mlx_lr_scheduler.param_groups import GROUP_ATTRIBUTE, ParamGroup
-from mlx_lr_scheduler.validation import check_real
+from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import check_real, per_group
 
 __all__ = [
-    "ScheduledMomentum",
-    "apply_momentum_records",
-    "bind_momentum",
-    "check_computed_momenta",
+    "MomentumCycling",
     "check_momentum",
-    "check_param_group_records",
-    "check_use_beta1",
-    "dump_use_beta1",
-    "momentum_kinds",
-    "momentum_records",
     "require_group_entries",
     "restore_groups_on_failure",
 ]
@@ -67,6 +60,8 @@ __all__ = [
 #: Keys of the scheduled values in an MLX optimizer's state.
 MOMENTUM_KEY = "momentum"
 BETA1_KEY = "beta1"
+#: The state_dict key of the per-group records (torch keeps them in its optimizer).
+_GROUPS_KEY = "param_groups"
 
 _NO_MOMENTUM = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
 
@@ -270,7 +265,7 @@ class ScheduledMomentum:
         return f"ScheduledMomentum({self.key}={self.get()!r})"
 
 
-def momentum_kinds(groups: Sequence[ParamGroup]) -> list[bool]:
+def _momentum_kinds(groups: Sequence[ParamGroup]) -> list[bool]:
     """For each group, True if its optimizer has ``betas``, False for ``momentum``; changes nothing.
 
     Raises:
@@ -289,20 +284,20 @@ def momentum_kinds(groups: Sequence[ParamGroup]) -> list[bool]:
     return kinds
 
 
-def bind_momentum(groups: Sequence[ParamGroup]) -> list[ScheduledMomentum]:
+def _bind_momentum(groups: Sequence[ParamGroup]) -> list[ScheduledMomentum]:
     """Bind each group's momentum (or beta1) to its optimizer state; all groups or none.
 
     Raises:
-        ValueError: as :func:`momentum_kinds`, before anything is bound.
+        ValueError: as :func:`_momentum_kinds`, before anything is bound.
     """
-    kinds = momentum_kinds(groups)
+    kinds = _momentum_kinds(groups)
     for group, uses_beta1 in zip(groups, kinds):
         _bind(group.optimizer, uses_beta1)
     return [ScheduledMomentum(group, uses_beta1) for group, uses_beta1 in zip(groups, kinds)]
 
 
 # -- what torch keeps in the optimizer's param groups, carried in our state_dict ----------
-def momentum_records(momenta: Sequence[ScheduledMomentum]) -> list[dict[str, Any]]:
+def _momentum_records(momenta: Sequence[ScheduledMomentum]) -> list[dict[str, Any]]:
     """Each group's momentum bounds and current momentum (or betas), as plain data."""
     records = []
     for momentum in momenta:
@@ -330,7 +325,7 @@ def _momentum_key(uses_beta1: bool) -> str:
     return "betas" if uses_beta1 else "momentum"
 
 
-def check_param_group_records(
+def _check_param_group_records(
     key: str,
     records: Any,
     n_groups: int,
@@ -338,7 +333,7 @@ def check_param_group_records(
     kinds: Sequence[bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Check per-group records holding ``fields`` plus, given the groups' momentum
-    ``kinds`` (see :func:`momentum_kinds`), the momentum entries.
+    ``kinds`` (see :func:`_momentum_kinds`), the momentum entries.
 
     Returns the checked records; changes nothing.
     """
@@ -373,7 +368,7 @@ def check_param_group_records(
     return checked
 
 
-def apply_momentum_records(
+def _apply_momentum_records(
     records: Sequence[Mapping[str, Any]], momenta: Sequence[ScheduledMomentum]
 ) -> None:
     """Restore the bounds and the current momentum from checked records."""
@@ -386,7 +381,7 @@ def apply_momentum_records(
             _write_momentum(momentum.group.optimizer, record["momentum"])
 
 
-def check_computed_momenta(owner: str, values: Sequence[float], epoch: int) -> None:
+def _check_computed_momenta(owner: str, values: Sequence[float], epoch: int) -> None:
     """Refuse a computed momentum outside [0, 1) before anything is written."""
     for i, value in enumerate(values):
         if not (math.isfinite(value) and 0.0 <= value < 1.0):
@@ -449,12 +444,12 @@ def _load_use_beta1(key: str, value: Any, n_groups: int) -> list[bool]:
     return list(value)
 
 
-def dump_use_beta1(kinds: Sequence[bool]) -> bool | list[bool]:
+def _dump_use_beta1(kinds: Sequence[bool]) -> bool | list[bool]:
     """torch's ``use_beta1``: one bool, or one per group when a MultiOptimizer mixes kinds."""
     return kinds[0] if len(set(kinds)) == 1 else list(kinds)
 
 
-def check_use_beta1(owner: str, key: str, value: Any, kinds: Sequence[bool]) -> None:
+def _check_use_beta1(owner: str, key: str, value: Any, kinds: Sequence[bool]) -> None:
     """A loaded ``use_beta1`` must describe the optimizers this scheduler is bound to."""
     loaded = _load_use_beta1(key, value, len(kinds))
     if loaded != list(kinds):
@@ -477,3 +472,173 @@ def require_group_entries(
                     f"scheduler with last_epoch={last_epoch}: create the scheduler with "
                     "last_epoch=-1 and load its state_dict() instead"
                 )
+
+
+def _as_list(key: str, value: Any) -> list[Any]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{key} must be a list of numbers, but got {value!r}")
+    return list(value)
+
+
+class MomentumCycling(LRScheduler):
+    """The base of ``CyclicLR`` and ``OneCycleLR``: the momentum cycled with the LR.
+
+    A subclass keeps its schedule math and its own state fields. Its ``get_lr()``
+    computes the LRs and, with ``cycle_momentum``, leaves the momenta of the same
+    step in ``_pending_momenta``; this class writes both (all or nothing), binds the
+    groups (:meth:`_start_momenta`), and carries the momentum in the state:
+    ``use_beta1`` (torch's) and, under ``"param_groups"``, each group's bounds and
+    current momentum, which torch keeps in its optimizer. What differs is declared:
+
+    * ``_group_entry_checks``: other group entries carried in those per-group records,
+      with their checks (``OneCycleLR``'s ``initial_lr``, ``max_lr``, ``min_lr``);
+      with none, the records exist only while momentum cycles;
+    * ``_momentum_bound_keys``: state keys holding the momentum bounds, one value per
+      group, and the group entry each one sets (``CyclicLR``'s ``base_momentums``
+      and ``max_momentums``); with none, a torch state (without records) can only be
+      loaded into a scheduler built cycling, whose groups hold the bounds;
+    * ``_check_schedule_state(checked)``: the subclass's own checks of a state.
+
+    The loaded state decides whether momentum cycles (as in torch, whatever the
+    scheduler was built with); the optimizer decides which kind.
+    """
+
+    _group_entry_checks: ClassVar[Mapping[str, Callable[[str, Any], Any]]] = {}
+    _momentum_bound_keys: ClassVar[Mapping[str, str]] = {}
+
+    cycle_momentum: bool
+    use_beta1: bool | list[bool]
+    _momenta: list[ScheduledMomentum]
+    _pending_momenta: list[float] | None = None
+
+    # -- binding -------------------------------------------------------------------
+    def _bind_momenta(self) -> None:
+        self._momenta = _bind_momentum(self.param_groups)
+        self.use_beta1 = _dump_use_beta1([m.uses_beta1 for m in self._momenta])
+
+    def _start_momenta(
+        self, last_epoch: int, base_momentums: Sequence[float], max_momentums: Sequence[float]
+    ) -> None:
+        """Bind the groups' momentum; a fresh start (``last_epoch=-1``) sets it to
+        ``max_momentum`` and records both bounds in the groups."""
+        self._bind_momenta()
+        if last_epoch == -1:
+            for momentum, low, high in zip(self._momenta, base_momentums, max_momentums):
+                momentum.set(high)
+                momentum.group["max_momentum"] = high
+                momentum.group["base_momentum"] = low
+
+    def _set_lrs(self, values: Any) -> None:
+        # The momenta computed with the LRs are written with them, all or nothing.
+        momenta, self._pending_momenta = self._pending_momenta, None
+        if momenta is not None:
+            _check_computed_momenta(type(self).__name__, momenta, self.last_epoch)
+        super()._set_lrs(values)
+        if momenta is not None:
+            for momentum, value in zip(self._momenta, momenta):
+                momentum.set(value)
+
+    def _recompute_momenta(self) -> None:
+        """Set the momentum in force at ``last_epoch``, as ``get_lr()`` computes it."""
+        self._in_step = True
+        try:
+            self.get_lr()
+        finally:
+            self._in_step = False
+        pending, self._pending_momenta = self._pending_momenta, None
+        for momentum, value in zip(self._momenta, pending or ()):
+            momentum.set(value)
+
+    # -- state -------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """torch's keys (``use_beta1`` and any bound keys only with ``cycle_momentum``)
+        plus ``param_groups``: each group's entries that torch keeps in its optimizer
+        (the other group entries, then the momentum bounds and current momentum)."""
+        state = super().state_dict()
+        records: list[dict[str, Any]] | None = None
+        if self._group_entry_checks:
+            records = [
+                {key: group[key] for key in self._group_entry_checks} for group in self.param_groups
+            ]
+        if self.cycle_momentum:
+            state["use_beta1"] = self.use_beta1
+            for key in self._momentum_bound_keys:
+                state[key] = list(getattr(self, key))
+            momenta = _momentum_records(self._momenta)
+            records = momenta if records is None else [r | m for r, m in zip(records, momenta)]
+        if records is not None:
+            state[_GROUPS_KEY] = records
+        return state
+
+    def _check_schedule_state(self, checked: dict[str, Any]) -> None:
+        """The subclass's checks of its own fields of a state (already converted)."""
+
+    def _check_state(self, state_dict: Any) -> dict[str, Any]:
+        owner = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
+            )
+        rest = dict(state_dict)
+        momentum_keys = ("use_beta1", *self._momentum_bound_keys)
+        extras = {key: rest.pop(key) for key in momentum_keys if key in rest}
+        has_records = _GROUPS_KEY in rest
+        records = rest.pop(_GROUPS_KEY, None)
+        checked = super()._check_state(rest)
+        self._check_schedule_state(checked)
+        n_groups = len(self.param_groups)
+        kinds = None
+        if not checked["cycle_momentum"]:
+            if has_records and not self._group_entry_checks:  # the records are momentum's
+                extras[_GROUPS_KEY] = records
+            if extras:
+                raise ValueError(
+                    f"{owner} state_dict has momentum keys {sorted(extras)}, but "
+                    "cycle_momentum=False"
+                )
+        else:
+            missing = sorted(set(momentum_keys) - set(extras))
+            if missing:
+                raise ValueError(f"{owner} state_dict is missing keys {missing}")
+            kinds = _momentum_kinds(self.param_groups)
+            _check_use_beta1(owner, "use_beta1", extras["use_beta1"], kinds)
+            for key in self._momentum_bound_keys:
+                checked[key] = per_group(key, _as_list(key, extras[key]), n_groups, check_momentum)
+            if not (has_records or self._momentum_bound_keys or self.cycle_momentum):
+                raise ValueError(
+                    f"{owner} state_dict cycles momentum but has no momentum bounds (torch "
+                    "keeps them in the optimizer): build this scheduler with cycle_momentum=True"
+                )
+        if has_records:
+            checked[_GROUPS_KEY] = _check_param_group_records(
+                _GROUPS_KEY, records, n_groups, self._group_entry_checks, kinds
+            )
+        return checked
+
+    def _apply_state(self, checked: dict[str, Any]) -> None:
+        records = checked.pop(_GROUPS_KEY, None)
+        was_cycling = self.cycle_momentum
+        super()._apply_state(checked)
+        self._schedule_state_applied()
+        if self.cycle_momentum and not was_cycling:  # loading a state that cycles: bind now
+            self._bind_momenta()
+        if records is not None:
+            for group, record in zip(self.param_groups, records):
+                for key in self._group_entry_checks:
+                    group[key] = record[key]
+            if self.cycle_momentum:
+                _apply_momentum_records(records, self._momenta)
+            return
+        if not self.cycle_momentum:
+            return
+        # A torch state_dict: torch keeps the group entries in the optimizer. Those set
+        # when this scheduler was built stay, but for bounds the state carries; the
+        # momentum in force is recomputed at last_epoch.
+        for key, entry in self._momentum_bound_keys.items():
+            for momentum, value in zip(self._momenta, getattr(self, key)):
+                momentum.group[entry] = value
+        self._recompute_momenta()
+
+    def _schedule_state_applied(self) -> None:
+        """Rebuild what derives from the subclass's state fields, before the momentum
+        is recomputed from them."""

@@ -12,16 +12,8 @@ import mlx.core as mx
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.momentum import (
-    ScheduledMomentum,
-    apply_momentum_records,
-    bind_momentum,
-    check_computed_momenta,
+    MomentumCycling,
     check_momentum,
-    check_param_group_records,
-    check_use_beta1,
-    dump_use_beta1,
-    momentum_kinds,
-    momentum_records,
     require_group_entries,
     restore_groups_on_failure,
 )
@@ -32,7 +24,6 @@ __all__ = ["OneCycleLR", "one_cycle_lr", "one_cycle_momentum"]
 
 _STRATEGIES = ("cos", "linear")
 _FLAG = st.boolean()
-_GROUPS_KEY = "param_groups"
 _LR_ENTRIES = ("initial_lr", "max_lr", "min_lr")
 
 # The phases, as in torch: which group entries each one anneals between.
@@ -102,7 +93,7 @@ def _load_phases(key: str, value: Any, _n: int) -> list[dict[str, Any]]:
     return phases
 
 
-class OneCycleLR(LRScheduler):
+class OneCycleLR(MomentumCycling):
     r"""The 1cycle policy: warm up to ``max_lr``, then anneal to far below the start.
 
     With :math:`N` = ``total_steps``, :math:`p` = ``pct_start``,
@@ -182,8 +173,8 @@ class OneCycleLR(LRScheduler):
         **LRScheduler._state_schema,
     }
 
-    _momenta: list[ScheduledMomentum]
-    _pending_momenta: list[float] | None = None
+    # The group entries torch keeps in its optimizer, carried in our state_dict.
+    _group_entry_checks = dict.fromkeys(_LR_ENTRIES, _check_lr)
 
     def __init__(
         self,
@@ -252,13 +243,7 @@ class OneCycleLR(LRScheduler):
                 for group, values in zip(groups, entries):
                     group.update(values)
             if self.cycle_momentum:
-                self._momenta = bind_momentum(groups)
-                self.use_beta1 = dump_use_beta1([m.uses_beta1 for m in self._momenta])
-                if last_epoch == -1:
-                    for momentum, high, low in zip(self._momenta, max_momentums, base_momentums):
-                        momentum.set(high)
-                        momentum.group["max_momentum"] = high
-                        momentum.group["base_momentum"] = low
+                self._start_momenta(last_epoch, base_momentums, max_momentums)
             super().__init__(optimizer, last_epoch)
 
     # -- the schedule --------------------------------------------------------------
@@ -290,40 +275,8 @@ class OneCycleLR(LRScheduler):
             ]
         return [anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct) for group in groups]
 
-    def _set_lrs(self, values: Any) -> None:
-        # The momenta computed with the LRs are written with them, all or nothing.
-        momenta, self._pending_momenta = self._pending_momenta, None
-        if momenta is not None:
-            check_computed_momenta(type(self).__name__, momenta, self.last_epoch)
-        super()._set_lrs(values)
-        if momenta is not None:
-            for momentum, value in zip(self._momenta, momenta):
-                momentum.set(value)
-
-    # -- state -------------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
-        """torch's keys plus ``param_groups``: each group's ``initial_lr``, ``max_lr``,
-        ``min_lr`` and (with ``cycle_momentum``) momentum bounds and current
-        momentum, which torch keeps in the optimizer."""
-        state = super().state_dict()
-        records = [{key: group[key] for key in _LR_ENTRIES} for group in self.param_groups]
-        if self.cycle_momentum:
-            state["use_beta1"] = self.use_beta1
-            for record, extra in zip(records, momentum_records(self._momenta)):
-                record.update(extra)
-        state[_GROUPS_KEY] = records
-        return state
-
-    def _check_state(self, state_dict: Any) -> dict[str, Any]:
-        owner = type(self).__name__
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
-            )
-        rest = dict(state_dict)
-        use_beta1 = rest.pop("use_beta1", None)
-        records = rest.pop(_GROUPS_KEY, None)
-        checked = super()._check_state(rest)
+    # -- state (the momentum's part and the group entries: MomentumCycling) -------
+    def _check_schedule_state(self, checked: dict[str, Any]) -> None:
         phases = checked["_schedule_phases"]
         total = checked["total_steps"]
         if phases[-1]["end_step"] != total - 1:
@@ -336,57 +289,11 @@ class OneCycleLR(LRScheduler):
             raise ValueError(
                 f"last_epoch must be <= total_steps = {total}, but got {checked['last_epoch']}"
             )
-        # The state decides whether momentum cycles (as in torch, whatever this
-        # scheduler was built with); the optimizer decides which kind.
-        kinds = None
-        if checked["cycle_momentum"]:
-            if use_beta1 is None:
-                raise ValueError(f"{owner} state_dict is missing keys ['use_beta1']")
-            kinds = momentum_kinds(self.param_groups)
-            check_use_beta1(owner, "use_beta1", use_beta1, kinds)
-            if records is None and not self.cycle_momentum:
-                raise ValueError(
-                    f"{owner} state_dict cycles momentum but has no momentum bounds (torch "
-                    "keeps them in the optimizer): build this scheduler with cycle_momentum=True"
-                )
-        elif use_beta1 is not None:
-            raise ValueError(f"{owner} state_dict has use_beta1, but cycle_momentum=False")
-        if records is not None:
-            checked[_GROUPS_KEY] = check_param_group_records(
-                _GROUPS_KEY,
-                records,
-                len(self.param_groups),
-                dict.fromkeys(_LR_ENTRIES, _check_lr),
-                kinds,
-            )
-        return checked
 
-    def _apply_state(self, checked: dict[str, Any]) -> None:
-        records = checked.pop(_GROUPS_KEY, None)
-        was_cycling = self.cycle_momentum
-        super()._apply_state(checked)
-        if self.cycle_momentum and not was_cycling:  # loading a state that cycles: bind now
-            self._momenta = bind_momentum(self.param_groups)
-            self.use_beta1 = dump_use_beta1([m.uses_beta1 for m in self._momenta])
-        if records is None:
-            # A torch state_dict: torch keeps the group entries in the optimizer.
-            # Those set when this scheduler was built stay; the momentum in force
-            # is recomputed at last_epoch.
-            if self.cycle_momentum and self.last_epoch >= 0:
-                self._in_step = True
-                try:
-                    self.get_lr()
-                finally:
-                    self._in_step = False
-                pending, self._pending_momenta = self._pending_momenta, None
-                for momentum, value in zip(self._momenta, pending or ()):
-                    momentum.set(value)
-            return
-        for group, record in zip(self.param_groups, records):
-            for key in _LR_ENTRIES:
-                group[key] = record[key]
-        if self.cycle_momentum:
-            apply_momentum_records(records, self._momenta)
+    def _recompute_momenta(self) -> None:
+        # Before step 0 no phase applies: the momentum set at construction stays.
+        if self.last_epoch >= 0:
+            super()._recompute_momenta()
 
     def _schedule(self, group: int) -> sm.Schedule:
         return self._phase_schedule("one_cycle_lr", group, 0)

@@ -33,6 +33,12 @@ holds) in which
   without the branch (with momentum 0 it gives the same parameters).
 
 Nothing in MLX is patched globally.
+
+The orchestration both schedulers share lives here too, in their base class
+``MomentumCycling``: writing the momenta computed with the LRs, binding, and the
+momentum's part of ``state_dict``/``load_state_dict`` (``use_beta1`` and the
+per-group records of what torch keeps in its optimizer). Each scheduler keeps its
+own schedule math and state fields.
 """
 
 from __future__ import annotations
@@ -431,7 +437,7 @@ def restore_groups_on_failure(groups: Sequence[ParamGroup]) -> Iterator[None]:
         raise
 
 
-# -- shared by the schedulers that cycle momentum ------------------------------------
+# -- use_beta1 and resuming --------------------------------------------------------
 def _load_use_beta1(key: str, value: Any, n_groups: int) -> list[bool]:
     if isinstance(value, bool):
         return [value] * n_groups
@@ -474,6 +480,7 @@ def require_group_entries(
                 )
 
 
+# -- the base of the schedulers that cycle momentum ------------------------------------
 def _as_list(key: str, value: Any) -> list[Any]:
     if not isinstance(value, (list, tuple)):
         raise TypeError(f"{key} must be a list of numbers, but got {value!r}")

@@ -16,6 +16,9 @@ BEFORE_CHAIN = {
     "PolynomialLR": (1.60, 1.96),
     "CosineAnnealingLR": (2.17, 2.30),
 }
+#: ``step()`` before the lean momentum-cycling step (ours, torch, µs): the full report
+#: of commit daa6810.
+BEFORE_LEAN_CYCLE = {"CyclicLR": (4.63, 3.67), "OneCycleLR": (4.14, 2.90)}
 #: The classes whose torch formula is stated once per group, in ``_chain_lr``.
 CHAINED = (
     "LambdaLR",
@@ -77,7 +80,21 @@ def section(sections: list[Section]) -> Section:
         "3. Inside the formulas: `max(x, 0.0)` written as a conditional (same result, NaN "
         "and -0.0 included) and `math.cos`/`math.pi` bound once at module level "
         "(`CosineAnnealingLR`, `LinearLR`).",
-        "4. Unchanged: when the new LR equals the current one and the optimizer state "
+        "4. **`CyclicLR` and `OneCycleLR`** state torch's arithmetic for one group once, in "
+        "`_lr_and_momentum(index)` (the LR and, with `cycle_momentum`, the momentum, from "
+        "the same intermediate values, as torch computes them); their common base "
+        "`MomentumCycling` (`momentum.py`) maps it over the groups in `get_lr()` (torch's API, "
+        "the general path) and, for one group past the first `step()`, its `step()` calls it "
+        "once, checks the momentum then the LR (as `_set_lrs` does), then writes the LR "
+        "(`ParamGroup.set_lr`) and the momentum (`ScheduledMomentum.set`, through the "
+        "module's one momentum/beta1 writer and `ParamGroup.write_scalar`): no lists, no "
+        "pending-momenta hand-over, no `_set_lrs`; on an error nothing changes. Per-step "
+        "constants are derived once, at construction and on loading a state: `CyclicLR`'s "
+        "scale function in use and whether it scales by cycle or by iteration, "
+        "`OneCycleLR`'s phase table (start, end, keys) and anneal function (no dispatch by "
+        "string, no dict lookups per phase); the bounds are read from `ParamGroup.entries` "
+        "directly. A subclass overriding `get_lr`/`_set_lrs` takes the general path.",
+        "5. Unchanged: when the new LR equals the current one and the optimizer state "
         "still holds the array we wrote, nothing is written, so most steps of `StepLR`, "
         "`MultiStepLR`, `ConstantLR` (and a finished `LinearLR`/`SWALR` warmup) make no "
         "MLX call at all.",
@@ -92,6 +109,17 @@ def section(sections: list[Section]) -> Section:
         + "; in this run: "
         + ", ".join(
             f"`{name}` {targets[name].measured:.2f}x" for name in BEFORE_CHAIN if name in targets
+        )
+        + ". Before the lean momentum-cycling step (the previous full report): "
+        + ", ".join(
+            f"`{name}` {ours:.2f} µs vs torch {torch:.2f} µs ({ours / torch:.2f}x)"
+            for name, (ours, torch) in BEFORE_LEAN_CYCLE.items()
+        )
+        + "; in this run: "
+        + ", ".join(
+            f"`{name}` {targets[name].measured:.2f}x"
+            for name in BEFORE_LEAN_CYCLE
+            if name in targets
         )
         + ".",
         "",
@@ -117,14 +145,19 @@ def section(sections: list[Section]) -> Section:
         f"{_us(torch_exp / 2)}; the measured whole step is {_us(exp[OUR_STEP])}; "
         f"`CosineAnnealingLR` ≈ {_us(cos[READ_LR] + cos[CHAIN_LR] + cos[WRITE_LR])} "
         f"against {_us(torch_cos / 2)}, measured {_us(cos[OUR_STEP])}.",
-        "* `CyclicLR` and `OneCycleLR` keep their own `get_lr()` (one computation for "
-        "the LR and the momentum) and write two scalars per step (the LR, and the "
+        "* `CyclicLR` and `OneCycleLR` write two scalars per step (the LR, and the "
         "momentum or beta1 that `mlx_lr_scheduler.momentum` keeps in the optimizer state "
         "so a compiled step sees it): twice the floor, where torch assigns two floats. "
-        "`CosineAnnealingWarmRestarts` and `SWALR` keep their own `step()`/`get_lr()` "
-        "(cycle bookkeeping, the undo of the previous interpolation); `SequentialLR` and "
-        "`ChainedScheduler` add their own bookkeeping to their children's steps. None of "
-        "these is on the `_chain_lr` hot path yet.",
+        "Their lean step is `MomentumCycling`'s, beside the base's `_chain_lr` hot path "
+        "rather than on it: it writes two values and reads no current LR. What is left is "
+        "the arithmetic (`OneCycleLR`: the phase lookup and two anneals, each a `math.cos`) "
+        "and about six Python calls.",
+        "* `CosineAnnealingWarmRestarts` and `SWALR` keep their own `step()`/`get_lr()` "
+        "(cycle bookkeeping, the undo of the previous interpolation; torch's "
+        "`CosineAnnealingWarmRestarts.step()` never counts `_step_count`, which our state "
+        "keeps as torch does, so the base's hot path, gated on it, does not apply); "
+        "`SequentialLR` and `ChainedScheduler` add their own bookkeeping to their "
+        "children's steps. These were not changed in this round.",
         "* `ReduceLROnPlateau`: torch's step on a plateau is a comparison and a counter "
         "(well under a µs); ours also converts the metric (a `type(metrics) is float` "
         "fast path first), calls `_is_better` and re-reads the group's LR into "

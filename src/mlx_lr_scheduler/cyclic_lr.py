@@ -141,6 +141,8 @@ class CyclicLR(MomentumCycling):
     _momentum_bound_keys = {"base_momentums": "base_momentum", "max_momentums": "max_momentum"}
 
     _scale_fn_ref: ScaleFn
+    _scale: ScaleFn
+    _scale_by_cycle: bool
     _scale_fn_custom: ScaleFn | None
 
     def __init__(
@@ -204,18 +206,21 @@ class CyclicLR(MomentumCycling):
 
     # -- the scale function ------------------------------------------------------
     def _init_scale_fn(self) -> None:
-        if self._scale_fn_custom is not None:
-            return
-        if self.mode == "triangular":
-            self._scale_fn_ref = _triangular_scale
-            self.scale_mode = "cycle"
-        elif self.mode == "triangular2":
-            self._scale_fn_ref = _triangular2_scale
-            self.scale_mode = "cycle"
-        else:
-            gamma = self.gamma
-            self._scale_fn_ref = lambda x: gamma**x
-            self.scale_mode = "iterations"
+        if self._scale_fn_custom is None:
+            if self.mode == "triangular":
+                self._scale_fn_ref = _triangular_scale
+                self.scale_mode = "cycle"
+            elif self.mode == "triangular2":
+                self._scale_fn_ref = _triangular2_scale
+                self.scale_mode = "cycle"
+            else:
+                gamma = self.gamma
+                self._scale_fn_ref = lambda x: gamma**x
+                self.scale_mode = "iterations"
+        # Per-step constants, derived once: the scale function in use and what it scales by.
+        custom = self._scale_fn_custom
+        self._scale = self._scale_fn_ref if custom is None else custom
+        self._scale_by_cycle = self.scale_mode == "cycle"
 
     def scale_fn(self, x: int) -> float:
         """The scale function in use (``scale_fn`` if given, else the mode's)."""
@@ -224,24 +229,22 @@ class CyclicLR(MomentumCycling):
         return self._scale_fn_ref(x)
 
     # -- the schedule --------------------------------------------------------------
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
+    def _lr_and_momentum(self, index: int) -> tuple[float, float | None]:
         epoch = self.last_epoch
-        cycle = math.floor(1 + epoch / self.total_size)
-        x = 1.0 + epoch / self.total_size - cycle
+        total = self.total_size
+        cycle = math.floor(1 + epoch / total)
+        x = 1.0 + epoch / total - cycle
         ratio = self.step_ratio
         height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
-        scale_at = cycle if self.scale_mode == "cycle" else epoch
-        lrs = [
-            low + (high - low) * height * self.scale_fn(scale_at)
-            for low, high in zip(self.base_lrs, self.max_lrs)
-        ]
-        if self.cycle_momentum:
-            self._pending_momenta = [
-                high - (high - low) * height * self.scale_fn(scale_at)
-                for low, high in zip(self.base_momentums, self.max_momentums)
-            ]
-        return lrs
+        scale = self._scale
+        at = cycle if self._scale_by_cycle else epoch
+        low = self.base_lrs[index]
+        lr = low + (self.max_lrs[index] - low) * height * scale(at)
+        if not self.cycle_momentum:
+            return lr, None
+        high = self.max_momentums[index]
+        # torch calls the scale function again for the momentum (a custom one may count).
+        return lr, high - (high - self.base_momentums[index]) * height * scale(at)
 
     # -- state (the momentum's part: MomentumCycling) ----------------------------
     def _check_schedule_state(self, checked: dict[str, Any]) -> None:

@@ -53,7 +53,7 @@ import mlx.core as mx
 import mlx.optimizers as optim
 
 from mlx_lr_scheduler.param_groups import GROUP_ATTRIBUTE, ParamGroup
-from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.scheduler import LR_LIMIT, LRScheduler
 from mlx_lr_scheduler.validation import check_real, per_group
 
 __all__ = [
@@ -122,7 +122,7 @@ class _MomentumFromState:
 
     @momentum.setter
     def momentum(self, value: Any) -> None:
-        _write_momentum(self, float(value))
+        _write_momentum(_group_of(self), float(value))
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]) -> Any:
         return _keeping_dtypes(cast(Any, super()).apply_single, gradient, parameter, state)
@@ -167,20 +167,22 @@ class _Beta1FromState:
 
     @betas.setter
     def betas(self, value: Sequence[Any]) -> None:
-        _write_betas(self, tuple(float(beta) for beta in value))
+        _write_betas(_group_of(self), tuple(float(beta) for beta in value))
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]) -> Any:
         return _keeping_dtypes(cast(Any, super()).apply_single, gradient, parameter, state)
 
 
-def _write_momentum(optimizer: Any, value: float) -> None:
-    _group_of(optimizer)["momentum"] = value
-    optimizer.state[MOMENTUM_KEY] = _scalar(value)
+# The only writers of a scheduled momentum: the float64 value in the group (torch's
+# group["momentum"] / group["betas"]), its float32 rounding in the optimizer state.
+def _write_momentum(group: ParamGroup, value: float) -> None:
+    group.entries["momentum"] = value
+    group.write_scalar(MOMENTUM_KEY, value)
 
 
-def _write_betas(optimizer: Any, betas: tuple[float, ...]) -> None:
-    _group_of(optimizer)["betas"] = betas
-    optimizer.state[BETA1_KEY] = _scalar(betas[0])
+def _write_betas(group: ParamGroup, betas: tuple[float, ...]) -> None:
+    group.entries["betas"] = betas
+    group.write_scalar(BETA1_KEY, betas[0])
 
 
 # One subclass per (MLX optimizer class, mixin), made on first use.
@@ -227,14 +229,14 @@ def _bind(optimizer: Any, uses_beta1: bool) -> None:
     if uses_beta1:
         betas = tuple(float(beta) for beta in optimizer.__dict__.pop("betas", optimizer.betas))
         optimizer.__class__ = _scheduled_class(cls, _Beta1FromState)
-        _write_betas(optimizer, betas)
+        _write_betas(_group_of(optimizer), betas)
         return
     momentum = float(optimizer.__dict__.pop("momentum", optimizer.momentum))
     plain_sgd = isinstance(optimizer, optim.SGD) and cls.apply_single is optim.SGD.apply_single
     optimizer.__class__ = _scheduled_class(
         cls, _SGDMomentumFromState if plain_sgd else _MomentumFromState
     )
-    _write_momentum(optimizer, momentum)
+    _write_momentum(_group_of(optimizer), momentum)
 
 
 class ScheduledMomentum:
@@ -262,10 +264,11 @@ class ScheduledMomentum:
         return float(self.group["momentum"])
 
     def set(self, value: float) -> None:
+        group = self.group
         if self.uses_beta1:
-            _write_betas(self.group.optimizer, (value, *self.group["betas"][1:]))
+            _write_betas(group, (value, *group.entries["betas"][1:]))
         else:
-            _write_momentum(self.group.optimizer, value)
+            _write_momentum(group, value)
 
     def __repr__(self) -> str:
         return f"ScheduledMomentum({self.key}={self.get()!r})"
@@ -382,9 +385,9 @@ def _apply_momentum_records(
         momentum.group["max_momentum"] = record["max_momentum"]
         momentum.group["base_momentum"] = record["base_momentum"]
         if momentum.uses_beta1:
-            _write_betas(momentum.group.optimizer, tuple(record["betas"]))
+            _write_betas(momentum.group, tuple(record["betas"]))
         else:
-            _write_momentum(momentum.group.optimizer, record["momentum"])
+            _write_momentum(momentum.group, record["momentum"])
 
 
 def _check_computed_momenta(owner: str, values: Sequence[float], epoch: int) -> None:
@@ -517,8 +520,70 @@ class MomentumCycling(LRScheduler):
     use_beta1: bool | list[bool]
     _momenta: list[ScheduledMomentum]
     _pending_momenta: list[float] | None = None
+    #: The one group step()'s lean path writes (None: the general path).
+    _cycle_group: ParamGroup | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The lean step() computes with _lr_and_momentum and writes itself: only for a
+        # class that keeps this get_lr and _set_lrs and the base _update_lr.
+        cls._cycles_lean = (
+            cls.get_lr is MomentumCycling.get_lr
+            and cls._set_lrs is MomentumCycling._set_lrs
+            and cls._update_lr is LRScheduler._update_lr
+        )
+
+    _cycles_lean: ClassVar[bool] = False
+
+    # -- the schedule ----------------------------------------------------------------
+    def _lr_and_momentum(self, index: int) -> tuple[float, float | None]:
+        """torch's arithmetic for group ``index`` at ``last_epoch``: its LR and, with
+        ``cycle_momentum``, its momentum (else None). Each subclass states it here once."""
+        raise NotImplementedError
+
+    def get_lr(self) -> list[float]:
+        """Each group's LR at ``last_epoch``; the momenta of the same step are left in
+        ``_pending_momenta`` for ``_set_lrs`` to write with them."""
+        self._warn_if_outside_step()
+        values = [self._lr_and_momentum(index) for index in range(len(self.param_groups))]
+        if self.cycle_momentum:
+            self._pending_momenta = [cast(float, momentum) for _, momentum in values]
+        return [lr for lr, _ in values]
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch (or jump to ``epoch``, deprecated); set the LRs and momenta."""
+        group = self._cycle_group
+        if group is None or epoch is not None or self._step_count <= 1:
+            super().step(epoch)
+            return
+        # The per-batch path for one group: LR and momentum computed once, checked,
+        # then both written (all or nothing), without lists.
+        previous_epoch = self.last_epoch
+        self.last_epoch = previous_epoch + 1
+        try:
+            lr, momentum = self._lr_and_momentum(0)
+            # The momentum first, then the LR, as _set_lrs checks them.
+            if momentum is not None and not 0.0 <= momentum < 1.0:
+                _check_computed_momenta(type(self).__name__, [momentum], self.last_epoch)
+            if type(lr) is not float:
+                lr = float(lr)
+            if not 0.0 <= lr < LR_LIMIT:
+                self._raise_bad_lr(lr, 0)
+        except BaseException:
+            self.last_epoch = previous_epoch
+            raise
+        self._step_count += 1
+        group.set_lr(lr)
+        if momentum is not None:
+            self._momenta[0].set(momentum)
+        self._last_lr = [lr]
 
     # -- binding -------------------------------------------------------------------
+    def _bind(self, optimizer: Any) -> list[ParamGroup]:
+        groups = super()._bind(optimizer)
+        self._cycle_group = groups[0] if self._cycles_lean and len(groups) == 1 else None
+        return groups
+
     def _bind_momenta(self) -> None:
         self._momenta = _bind_momentum(self.param_groups)
         self.use_beta1 = _dump_use_beta1([m.uses_beta1 for m in self._momenta])

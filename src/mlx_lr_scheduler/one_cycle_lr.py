@@ -44,8 +44,12 @@ def _check_lr(name: str, value: Any) -> float:
     return check_real(name, value, low=0.0)
 
 
+_cos = math.cos
+_PI = math.pi
+
+
 def _anneal_cos(start: float, end: float, pct: float) -> float:
-    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+    return end + (start - end) / 2.0 * (_cos(_PI * pct) + 1)
 
 
 def _anneal_linear(start: float, end: float, pct: float) -> float:
@@ -215,6 +219,7 @@ class OneCycleLR(MomentumCycling):
             end_steps = [first_end, total - 1]
         self._schedule_phases = _phases(end_steps, three_phase)
         self._anneal_func_type = check_choice("anneal_strategy", anneal_strategy, _STRATEGIES)
+        self._schedule_state_applied()
         max_lrs = per_group("max_lr", max_lr, n_groups, _check_lr)
         div_factor = check_real("div_factor", div_factor, low=0.0, low_open=True)
         final_div_factor = check_real("final_div_factor", final_div_factor, low=0.0, low_open=True)
@@ -247,33 +252,44 @@ class OneCycleLR(MomentumCycling):
             super().__init__(optimizer, last_epoch)
 
     # -- the schedule --------------------------------------------------------------
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
+    def _lr_and_momentum(self, index: int) -> tuple[float, float | None]:
         step = self.last_epoch
-        if step > self.total_steps:
+        total = self.total_steps
+        if step > total:
             raise ValueError(
-                f"Tried to step {step} times. The specified number of total steps is "
-                f"{self.total_steps}"
+                f"Tried to step {step} times. The specified number of total steps is {total}"
             )
         # Divergence from torch: step total_steps holds the final value instead of
         # extrapolating past the end of the last phase (torch issue #91765).
-        step = min(step, self.total_steps - 1)
+        if step > total - 1:
+            step = total - 1
+        for phase in self._phase_table:
+            if step <= phase[2]:
+                break
+        start, end, _, lr_keys, momentum_keys = phase
+        pct = (step - start) / (end - start)
+        anneal = self._anneal
+        # The bounds are group entries (torch keeps them in its optimizer), never "lr".
+        entries = self.param_groups[index].entries
+        lr = anneal(entries[lr_keys[0]], entries[lr_keys[1]], pct)
+        if not self.cycle_momentum:
+            return lr, None
+        return lr, anneal(entries[momentum_keys[0]], entries[momentum_keys[1]], pct)
+
+    def _schedule_state_applied(self) -> None:
+        # Per-step constants, derived once from the phases and the strategy: each
+        # phase's start, end, the step up to which it applies (the last: any), its keys.
         phases = self._schedule_phases
+        table = []
         start = 0.0
         for i, phase in enumerate(phases):
             end = phase["end_step"]
-            if step <= end or i == len(phases) - 1:
-                break
+            until = math.inf if i == len(phases) - 1 else end
+            keys = tuple(phase[key] for key in _PHASE_KEYS)
+            table.append((start, end, until, keys[:2], keys[2:]))
             start = end
-        pct = (step - start) / (end - start)
-        anneal = _anneal_cos if self._anneal_func_type == "cos" else _anneal_linear
-        groups = self.param_groups
-        if self.cycle_momentum:
-            self._pending_momenta = [
-                anneal(group[phase["start_momentum"]], group[phase["end_momentum"]], pct)
-                for group in groups
-            ]
-        return [anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct) for group in groups]
+        self._phase_table = table
+        self._anneal = _anneal_cos if self._anneal_func_type == "cos" else _anneal_linear
 
     # -- state (the momentum's part and the group entries: MomentumCycling) -------
     def _check_schedule_state(self, checked: dict[str, Any]) -> None:

@@ -72,7 +72,7 @@ class ParamGroup(MutableMapping[str, Any]):
     per-group data.
     """
 
-    __slots__ = ("_direct_state", "_entries", "_lr", "_written", "optimizer")
+    __slots__ = ("_direct_state", "_lr", "_written", "entries", "optimizer")
 
     def __init__(self, optimizer: optim.Optimizer) -> None:
         self.optimizer = optimizer
@@ -82,7 +82,8 @@ class ParamGroup(MutableMapping[str, Any]):
         self._direct_state = type(optimizer).state is _OPTIMIZER_STATE and hasattr(
             optimizer, "_state"
         )
-        self._entries: dict[str, Any] = {}
+        #: Every entry but ``"lr"`` (plain data): a schedule's per-step reads go here directly.
+        self.entries: dict[str, Any] = {}
         self._written: Any = None  # the array we last put in the optimizer state
         self._lr = 0.0
         self._adopt(optimizer.state["learning_rate"])
@@ -116,29 +117,36 @@ class ParamGroup(MutableMapping[str, Any]):
         self._lr = value
         self._written = array
 
+    def write_scalar(self, key: str, value: float) -> None:
+        """Store ``value`` as a float32 scalar at ``optimizer.state[key]`` (a scheduled
+        momentum or beta1, read by a compiled step like the learning rate)."""
+        optimizer = self.optimizer
+        state = optimizer._state if self._direct_state else optimizer.state
+        state[key] = mx.array(value, _FLOAT32)
+
     # -- mapping protocol ----------------------------------------------------
     def __getitem__(self, key: str) -> Any:
         if key == "lr":
             return self.get_lr()
-        return self._entries[key]
+        return self.entries[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         if key == "lr":
             self.set_lr(value)
         else:
-            self._entries[key] = value
+            self.entries[key] = value
 
     def __delitem__(self, key: str) -> None:
         if key == "lr":
             raise KeyError("the learning rate of a parameter group cannot be deleted")
-        del self._entries[key]
+        del self.entries[key]
 
     def __iter__(self) -> Iterator[str]:
         yield "lr"
-        yield from self._entries
+        yield from self.entries
 
     def __len__(self) -> int:
-        return 1 + len(self._entries)
+        return 1 + len(self.entries)
 
     def __repr__(self) -> str:
         return f"ParamGroup({type(self.optimizer).__name__}, {dict(self)!r})"

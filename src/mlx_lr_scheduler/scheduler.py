@@ -26,10 +26,10 @@ from mlx_lr_scheduler.param_groups import ParamGroup, param_groups
 from mlx_lr_scheduler.schedule_math import Schedule, check_step
 from mlx_lr_scheduler.validation import check_int
 
-__all__ = ["EPOCH_DEPRECATION_WARNING", "LRScheduler"]
+__all__ = ["EPOCH_DEPRECATION_WARNING", "LR_LIMIT", "LRScheduler"]
 
 # The optimizer holds each LR as a float32: from here up it would round to inf there.
-_LR_LIMIT = 2.0**128 - 2.0**103
+LR_LIMIT = 2.0**128 - 2.0**103
 _FLOAT32 = mx.float32
 
 EPOCH_DEPRECATION_WARNING = (
@@ -165,7 +165,7 @@ class LRScheduler:
                 lr = self._chain_lr(current, self.base_lrs[0], 0)
                 if type(lr) is not float:
                     lr = float(lr)
-                if not 0.0 <= lr < _LR_LIMIT:
+                if not 0.0 <= lr < LR_LIMIT:
                     self._raise_bad_lr(lr, 0)
             except BaseException:
                 self.last_epoch = previous_epoch
@@ -227,7 +227,7 @@ class LRScheduler:
             lr = values[0]
             if type(lr) is not float:
                 lr = float(lr)
-            if not 0.0 <= lr < _LR_LIMIT:
+            if not 0.0 <= lr < LR_LIMIT:
                 self._raise_bad_lr(lr, 0)
             groups[0].set_lr(lr)
             self._last_lr = [lr]
@@ -235,7 +235,7 @@ class LRScheduler:
         lrs: list[float] = []
         for value in values:
             lr = float(value)
-            if not 0.0 <= lr < _LR_LIMIT:
+            if not 0.0 <= lr < LR_LIMIT:
                 self._raise_bad_lr(lr, len(lrs))
             lrs.append(lr)
         if len(lrs) != len(groups):

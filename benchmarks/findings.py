@@ -16,9 +16,16 @@ BEFORE_CHAIN = {
     "PolynomialLR": (1.60, 1.96),
     "CosineAnnealingLR": (2.17, 2.30),
 }
-#: ``step()`` before the lean momentum-cycling step (ours, torch, µs): the full report
-#: of commit daa6810.
-BEFORE_LEAN_CYCLE = {"CyclicLR": (4.63, 3.67), "OneCycleLR": (4.14, 2.90)}
+#: ``step()`` before this round's work on the classes off the hot path (ours, torch,
+#: µs): the full report of commit daa6810.
+BEFORE_ROUND = {
+    "CyclicLR": (4.63, 3.67),
+    "OneCycleLR": (4.14, 2.90),
+    "SWALR": (3.85, 6.26),
+    "SequentialLR": (1.54, 2.35),
+    "CosineAnnealingWarmRestarts": (2.32, 3.28),
+    "ReduceLROnPlateau": (0.86, 1.17),
+}
 #: The classes whose torch formula is stated once per group, in ``_chain_lr``.
 CHAINED = (
     "LambdaLR",
@@ -30,6 +37,7 @@ CHAINED = (
     "ExponentialLR",
     "PolynomialLR",
     "CosineAnnealingLR",
+    "SWALR",
 )
 
 
@@ -94,7 +102,13 @@ def section(sections: list[Section]) -> Section:
         "`OneCycleLR`'s phase table (start, end, keys) and anneal function (no dispatch by "
         "string, no dict lookups per phase); the bounds are read from `ParamGroup.entries` "
         "directly. A subclass overriding `get_lr`/`_set_lrs` takes the general path.",
-        "5. Unchanged: when the new LR equals the current one and the optimizer state "
+        "5. **`SWALR`** states its step (the undo of the previous interpolation, then the "
+        "new one) in `_chain_lr`, so it takes the base's hot path; `max(0, min(1, x))` is "
+        "written as conditionals (the same values). **`SequentialLR`** steps the active "
+        "child, then advances its own `last_epoch` (only once the child's step succeeded) "
+        "and takes the child's `_last_lr` list instead of a copy through `get_last_lr()` "
+        "(every scheduler replaces that list, none edits it).",
+        "6. Unchanged: when the new LR equals the current one and the optimizer state "
         "still holds the array we wrote, nothing is written, so most steps of `StepLR`, "
         "`MultiStepLR`, `ConstantLR` (and a finished `LinearLR`/`SWALR` warmup) make no "
         "MLX call at all.",
@@ -110,16 +124,15 @@ def section(sections: list[Section]) -> Section:
         + ", ".join(
             f"`{name}` {targets[name].measured:.2f}x" for name in BEFORE_CHAIN if name in targets
         )
-        + ". Before the lean momentum-cycling step (the previous full report): "
+        + ". Before this round's work on the classes that were off the hot path (the "
+        "previous full report): "
         + ", ".join(
             f"`{name}` {ours:.2f} µs vs torch {torch:.2f} µs ({ours / torch:.2f}x)"
-            for name, (ours, torch) in BEFORE_LEAN_CYCLE.items()
+            for name, (ours, torch) in BEFORE_ROUND.items()
         )
         + "; in this run: "
         + ", ".join(
-            f"`{name}` {targets[name].measured:.2f}x"
-            for name in BEFORE_LEAN_CYCLE
-            if name in targets
+            f"`{name}` {targets[name].measured:.2f}x" for name in BEFORE_ROUND if name in targets
         )
         + ".",
         "",
@@ -152,16 +165,16 @@ def section(sections: list[Section]) -> Section:
         "rather than on it: it writes two values and reads no current LR. What is left is "
         "the arithmetic (`OneCycleLR`: the phase lookup and two anneals, each a `math.cos`) "
         "and about six Python calls.",
-        "* `CosineAnnealingWarmRestarts` and `SWALR` keep their own `step()`/`get_lr()` "
-        "(cycle bookkeeping, the undo of the previous interpolation; torch's "
-        "`CosineAnnealingWarmRestarts.step()` never counts `_step_count`, which our state "
-        "keeps as torch does, so the base's hot path, gated on it, does not apply); "
-        "`SequentialLR` and `ChainedScheduler` add their own bookkeeping to their "
-        "children's steps. These were not changed in this round.",
-        "* `ReduceLROnPlateau`: torch's step on a plateau is a comparison and a counter "
-        "(well under a µs); ours also converts the metric (a `type(metrics) is float` "
-        "fast path first), calls `_is_better` and re-reads the group's LR into "
-        "`_last_lr`, a handful of Python calls against a budget of a few.",
+        "* `CosineAnnealingWarmRestarts` keeps its own `step()`/`get_lr()` (the cycle "
+        "bookkeeping; torch's `CosineAnnealingWarmRestarts.step()` never counts "
+        "`_step_count`, which our state keeps as torch does, so the base's hot path, gated "
+        "on it, does not apply): a list, a warning check and `_set_lrs` per step, unchanged "
+        "in this round. `SequentialLR` and `ChainedScheduler` pay their child's step plus "
+        "their own bookkeeping (a bisection, a call).",
+        "* `ReduceLROnPlateau` (unchanged in this round): torch's step on a plateau is a "
+        "comparison and a counter (well under a µs); ours also converts the metric (a "
+        "`type(metrics) is float` fast path first), calls `_is_better` and re-reads the "
+        "group's LR into `_last_lr`, a handful of Python calls against a budget of a few.",
         "* The machine is shared: under load `mx.array` slows down much more than plain "
         "Python (about 0.31 µs idle), which makes every ratio of section 1 worse than on "
         "an idle machine. The ratios are taken within one interleaved row, so the load "

@@ -214,14 +214,18 @@ class SequentialLR(_Composite):
 
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch: step the active scheduler, or restart the next at its milestone."""
-        self.last_epoch += 1
-        index = bisect_right(self._milestones, self.last_epoch)
+        epoch = self.last_epoch + 1
+        milestones = self._milestones
+        index = bisect_right(milestones, epoch)
         active = self._schedulers[index]
-        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+        if index > 0 and milestones[index - 1] == epoch:
             active._update_lr(0)
         else:
             active.step()
-        self._last_lr = active.get_last_lr()
+        # Only once the child's step succeeded (it undoes its own on an error).
+        self.last_epoch = epoch
+        # The child's list, shared: every scheduler replaces its _last_lr, never edits it.
+        self._last_lr = active._last_lr
 
     def _schedule(self, group: int) -> sm.Schedule:
         for child in self._schedulers[1:]:

@@ -128,25 +128,30 @@ class SWALR(LRScheduler):
         for group, value in zip(self.param_groups, values):
             group["swa_lr"] = value
 
-    def get_lr(self) -> list[float]:
-        self._warn_if_outside_step()
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         anneal = _ANNEAL[self._anneal_strategy]
         step = self._step_count - 1
-        if self.anneal_epochs == 0:
-            step = max(1, step)
-        span = max(1, self.anneal_epochs)
-        previous_alpha = anneal(max(0, min(1, (step - 1) / span)))
-        alpha = anneal(max(0, min(1, step / span)))
-        lrs = []
-        for group in self.param_groups:
-            swa_lr, lr = group["swa_lr"], group.get_lr()
-            # Undo the previous step's interpolation to find the LR the anneal started from.
-            if previous_alpha == 1:
-                start = swa_lr
-            else:
-                start = (lr - previous_alpha * swa_lr) / (1 - previous_alpha)
-            lrs.append(swa_lr * alpha + start * (1 - alpha))
-        return lrs
+        epochs = self.anneal_epochs
+        if epochs == 0:
+            step = step if step > 1 else 1
+            span = 1
+        else:
+            span = epochs
+        # max(0, min(1, x)) as conditionals (x is never NaN here): the same values.
+        t = (step - 1) / span
+        t = t if t < 1 else 1
+        previous_alpha = anneal(t if t > 0 else 0)
+        t = step / span
+        t = t if t < 1 else 1
+        alpha = anneal(t if t > 0 else 0)
+        # swa_lr is a group entry (torch keeps it in the optimizer's param groups).
+        swa_lr: float = self.param_groups[index].entries["swa_lr"]
+        # Undo the previous step's interpolation to find the LR the anneal started from.
+        if previous_alpha == 1:
+            start = swa_lr
+        else:
+            start = (lr - previous_alpha * swa_lr) / (1 - previous_alpha)
+        return swa_lr * alpha + start * (1 - alpha)
 
     def state_dict(self) -> dict[str, Any]:
         """torch's keys plus ``param_groups``: each group's ``swa_lr``, which torch keeps

@@ -164,7 +164,8 @@ def section(sections: list[Section]) -> Section:
         "Their lean step is `MomentumCycling`'s, beside the base's `_chain_lr` hot path "
         "rather than on it: it writes two values and reads no current LR. What is left is "
         "the arithmetic (`OneCycleLR`: the phase lookup and two anneals, each a `math.cos`) "
-        "and about six Python calls.",
+        "and about eight Python calls (the step, the arithmetic and its anneal or scale "
+        "function, `ParamGroup.set_lr`, and three for the momentum write).",
         "* `CosineAnnealingWarmRestarts` keeps its own `step()`/`get_lr()` (the cycle "
         "bookkeeping; torch's `CosineAnnealingWarmRestarts.step()` never counts "
         "`_step_count`, which our state keeps as torch does, so the base's hot path, gated "

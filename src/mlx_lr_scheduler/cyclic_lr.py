@@ -236,15 +236,17 @@ class CyclicLR(MomentumCycling):
         x = 1.0 + epoch / total - cycle
         ratio = self.step_ratio
         height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
-        scale = self._scale
         at = cycle if self._scale_by_cycle else epoch
+        factor = self._scale(at)
         low = self.base_lrs[index]
-        lr = low + (self.max_lrs[index] - low) * height * scale(at)
+        lr = low + (self.max_lrs[index] - low) * height * factor
         if not self.cycle_momentum:
             return lr, None
+        custom = self._scale_fn_custom
+        if custom is not None:  # torch calls it again for the momentum (it may count calls)
+            factor = custom(at)
         high = self.max_momentums[index]
-        # torch calls the scale function again for the momentum (a custom one may count).
-        return lr, high - (high - self.base_momentums[index]) * height * scale(at)
+        return lr, high - (high - self.base_momentums[index]) * height * factor
 
     # -- state (the momentum's part: MomentumCycling) ----------------------------
     def _check_schedule_state(self, checked: dict[str, Any]) -> None:

@@ -266,15 +266,15 @@ class OneCycleLR(MomentumCycling):
         for phase in self._phase_table:
             if step <= phase[2]:
                 break
-        start, end, _, lr_keys, momentum_keys = phase
+        start, end, _, start_lr, end_lr, start_momentum, end_momentum = phase
         pct = (step - start) / (end - start)
         anneal = self._anneal
         # The bounds are group entries (torch keeps them in its optimizer), never "lr".
         entries = self.param_groups[index].entries
-        lr = anneal(entries[lr_keys[0]], entries[lr_keys[1]], pct)
+        lr = anneal(entries[start_lr], entries[end_lr], pct)
         if not self.cycle_momentum:
             return lr, None
-        return lr, anneal(entries[momentum_keys[0]], entries[momentum_keys[1]], pct)
+        return lr, anneal(entries[start_momentum], entries[end_momentum], pct)
 
     def _schedule_state_applied(self) -> None:
         # Per-step constants, derived once from the phases and the strategy: each
@@ -285,8 +285,7 @@ class OneCycleLR(MomentumCycling):
         for i, phase in enumerate(phases):
             end = phase["end_step"]
             until = math.inf if i == len(phases) - 1 else end
-            keys = tuple(phase[key] for key in _PHASE_KEYS)
-            table.append((start, end, until, keys[:2], keys[2:]))
+            table.append((start, end, until, *(phase[key] for key in _PHASE_KEYS)))
             start = end
         self._phase_table = table
         self._anneal = _anneal_cos if self._anneal_func_type == "cos" else _anneal_linear

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from benchmarks.report import Section
 from benchmarks.step_cost import ASSIGN, CALL, CHAIN_LR, OUR_STEP, READ_LR, TORCH_STEP, WRITE_LR
+from mlx_lr_scheduler import LRScheduler
+from mlx_lr_scheduler.registry import SCHEDULES
 
 #: ``step()`` before the hot-path work, on this machine (ours, torch, µs), from the issue.
 BEFORE = {"StepLR": (1.65, 1.87), "CosineAnnealingLR": (2.34, 2.14)}
@@ -26,18 +28,12 @@ BEFORE_ROUND = {
     "CosineAnnealingWarmRestarts": (2.32, 3.28),
     "ReduceLROnPlateau": (0.86, 1.17),
 }
-#: The classes whose torch formula is stated once per group, in ``_chain_lr``.
-CHAINED = (
-    "LambdaLR",
-    "MultiplicativeLR",
-    "StepLR",
-    "MultiStepLR",
-    "ConstantLR",
-    "LinearLR",
-    "ExponentialLR",
-    "PolynomialLR",
-    "CosineAnnealingLR",
-    "SWALR",
+#: The classes whose torch formula is stated once per group, in ``_chain_lr`` (read
+#: off the classes, so the findings cannot drift from the code).
+CHAINED = tuple(
+    name
+    for name, entry in SCHEDULES.items()
+    if entry.scheduler._chain_lr is not LRScheduler._chain_lr
 )
 
 

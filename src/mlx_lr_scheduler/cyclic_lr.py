@@ -270,32 +270,19 @@ class CyclicLR(MomentumCycling):
     def _schedule_state_applied(self) -> None:
         self._init_scale_fn()
 
-    def _schedule(self, group: int) -> sm.Schedule:
+    def _cycle_arguments(self) -> tuple[Any, ...]:
+        """The cycle's arguments of ``cyclic_lr``/``cyclic_momentum``, after the two bounds."""
         up, down = _step_sizes(self.total_size, self.step_ratio)
-        return cyclic_lr(
-            self.base_lrs[group],
-            self.max_lrs[group],
-            up,
-            down,
-            self.mode,
-            self.gamma,
-            self._scale_fn_custom,
-            self.scale_mode,
-        )
+        return (up, down, self.mode, self.gamma, self._scale_fn_custom, self.scale_mode)
+
+    def _schedule(self, group: int) -> sm.Schedule:
+        return cyclic_lr(self.base_lrs[group], self.max_lrs[group], *self._cycle_arguments())
 
     def _momentum_schedule(self, group: int) -> sm.Schedule:
         if not self.cycle_momentum:
             raise TypeError("CyclicLR was built with cycle_momentum=False: no momentum schedule")
-        up, down = _step_sizes(self.total_size, self.step_ratio)
         return cyclic_momentum(
-            self.base_momentums[group],
-            self.max_momentums[group],
-            up,
-            down,
-            self.mode,
-            self.gamma,
-            self._scale_fn_custom,
-            self.scale_mode,
+            self.base_momentums[group], self.max_momentums[group], *self._cycle_arguments()
         )
 
 

@@ -52,7 +52,7 @@ from typing import Any, ClassVar, cast
 import mlx.core as mx
 import mlx.optimizers as optim
 
-from mlx_lr_scheduler.param_groups import GROUP_ATTRIBUTE, ParamGroup
+from mlx_lr_scheduler.param_groups import ParamGroup, group_of
 from mlx_lr_scheduler.scheduler import LR_LIMIT, LRScheduler
 from mlx_lr_scheduler.validation import check_real, per_group
 
@@ -78,7 +78,7 @@ def check_momentum(name: str, value: Any) -> float:
 
 
 def _group_of(optimizer: Any) -> ParamGroup:
-    return cast(ParamGroup, optimizer.__dict__[GROUP_ATTRIBUTE])
+    return group_of(optimizer)
 
 
 def _scalar(value: float) -> mx.array:

@@ -568,7 +568,7 @@ class MomentumCycling(LRScheduler):
             if type(lr) is not float:
                 lr = float(lr)
             if not 0.0 <= lr < LR_LIMIT:
-                self._raise_bad_lr(lr, 0)
+                self._raise_bad_lr([lr])
         except BaseException:
             self.last_epoch = previous_epoch
             raise

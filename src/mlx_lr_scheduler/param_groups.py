@@ -133,12 +133,12 @@ class ParamGroup(MutableMapping[str, Any]):
         state = self.optimizer.state
         if value == record.lr and state["learning_rate"] is record.written:
             return  # the state already holds exactly this (most steps of a step decay)
-        array = mx.array(value, record.dtype)
         if record.shape:
-            array = array.reshape(record.shape)
-        state["learning_rate"] = array
+            array = mx.full(record.shape, value, record.dtype)
+        else:
+            array = mx.array(value, record.dtype)
+        state["learning_rate"] = record.written = array
         record.lr = value
-        record.written = array
 
     def write_scalar(self, key: str, value: float) -> None:
         """Store ``value`` as a float32 scalar at ``optimizer.state[key]`` (a scheduled

@@ -170,26 +170,32 @@ class LRScheduler:
         finally:
             self._in_step = False
 
-    def _raise_bad_lr(self, lr: float, index: int) -> None:
-        group = self.param_groups[index]
-        raise ValueError(
-            f"{type(self).__name__} computed learning rate {lr!r} for parameter "
-            f"group {index} at epoch {self.last_epoch}; learning rates must be "
-            f">= 0 and finite as a {group.lr_dtype_name} (< {group.lr_limit!r})"
-        )
+    def _raise_bad_lr(self, lrs: list[float]) -> None:
+        """Raise for the first of ``lrs`` that its group cannot hold."""
+        for index, (group, lr) in enumerate(zip(self.param_groups, lrs)):
+            if not 0.0 <= lr < group.lr_limit:
+                raise ValueError(
+                    f"{type(self).__name__} computed learning rate {lr!r} for parameter "
+                    f"group {index} at epoch {self.last_epoch}; learning rates must be "
+                    f">= 0 and finite as a {group.lr_dtype_name} (< {group.lr_limit!r})"
+                )
 
     def _set_lrs(self, values: Any) -> None:
         """Check every value, then write them all (never a half-applied step)."""
         groups = self.param_groups
-        lrs = [float(value) for value in values]
-        if len(lrs) != len(groups):
+        if type(values) is not list:
+            values = list(values)
+        lrs = []
+        for group, value in zip(groups, values):
+            lr = float(value)
+            if not 0.0 <= lr < group.record.limit:
+                self._raise_bad_lr([*lrs, lr])
+            lrs.append(lr)
+        if len(values) != len(groups):
             raise ValueError(
-                f"{type(self).__name__}.get_lr() returned {len(lrs)} values for "
+                f"{type(self).__name__}.get_lr() returned {len(values)} values for "
                 f"{len(groups)} parameter groups"
             )
-        for index, (group, lr) in enumerate(zip(groups, lrs)):
-            if not 0.0 <= lr < group.lr_limit:
-                self._raise_bad_lr(lr, index)
         for group, lr in zip(groups, lrs):
             group.set_lr(lr)
         self._last_lr = lrs
@@ -209,11 +215,13 @@ class LRScheduler:
 
     def get_lr(self) -> list[float]:
         """Compute each group's learning rate at ``last_epoch`` (torch's chainable form)."""
-        self._warn_if_outside_step()
+        if not self._in_step:
+            self._warn_if_outside_step()
         chain_lr = self._chain_lr
+        base_lrs = self.base_lrs
         return [
-            chain_lr(group.get_lr(), base_lr, index)
-            for index, (group, base_lr) in enumerate(zip(self.param_groups, self.base_lrs))
+            chain_lr(group.get_lr(), base_lrs[index], index)
+            for index, group in enumerate(self.param_groups)
         ]
 
     def _warn_if_outside_step(self) -> None:

@@ -185,7 +185,7 @@ class LRScheduler:
         groups = self.param_groups
         if type(values) is not list:
             values = list(values)
-        lrs = []
+        lrs: list[float] = []
         for group, value in zip(groups, values):
             lr = float(value)
             if not 0.0 <= lr < group.record.limit:

@@ -50,7 +50,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, cast
 
 from mlx_lr_scheduler import optimizers
-from mlx_lr_scheduler.param_groups import ParamGroup, float64_from_float32
+from mlx_lr_scheduler.param_groups import ParamGroup, shortest_decimal
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_real, per_group
 
@@ -97,7 +97,7 @@ class ScheduledMomentum:
         self.uses_beta1 = uses_beta1
         self.state_key = BETA1_KEY if uses_beta1 else MOMENTUM_KEY
         if self.key not in group.entries:  # the first scheduler on this optimizer
-            current = float64_from_float32(group.optimizer.state[self.state_key].item())
+            current = shortest_decimal(group.optimizer.state[self.state_key].item())
             self._store(current)
 
     @property
@@ -119,7 +119,7 @@ class ScheduledMomentum:
         value = float(entry[0] if self.uses_beta1 else entry)
         current = self.group.optimizer.state[self.state_key].item()
         if current != _float32(value):
-            value = float64_from_float32(current)
+            value = shortest_decimal(current)
             self._store(value)
         return value
 

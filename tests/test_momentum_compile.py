@@ -1,7 +1,9 @@
 """Scheduled momentum and beta1 inside ``mx.compile``: a compiled run, an eager run and the
 same run in torch 2.13 train a small MLP to the same parameters, step by step, with no
 retrace; the naive way (assigning ``optimizer.momentum`` between compiled steps) is shown
-to be ignored, so these tests can fail. Also the binding itself (``momentum.py``)."""
+to be ignored, so these tests can fail. Also the binding itself (``momentum.py``): a plain
+MLX optimizer converted in place to ``mlx_lr_scheduler.optimizers``' same-named class.
+More in ``tests/test_optimizers.py``."""
 
 from functools import partial
 

@@ -1,9 +1,11 @@
-"""Training recipes people port from PyTorch, bit-exact with torch 2.13.
+"""Every example of the registry, and the training recipes among them, bit-exact with torch 2.13.
 
-Each recipe runs side by side with torch (``oracle.run_both``) with one and two
-parameter groups, with an LR set by hand mid-run, after a ``state_dict()``
-resume mid-run, and both. A few recipes are also checked against their
-textbook formula, written here, so a shared misreading of torch cannot pass.
+Each example of :data:`mlx_lr_scheduler.registry.SCHEDULES` (ResNet's step decay,
+BERT's warmup, composites nested both ways, ...) runs side by side with torch
+(``oracle.run_both``) with one and two parameter groups, with an LR set by hand
+mid-run, after a ``state_dict()`` resume mid-run, and both. A few recipes are
+also checked against their textbook formula, written here, so a shared misreading
+of torch cannot pass.
 """
 
 from __future__ import annotations
@@ -13,111 +15,24 @@ import math
 import warnings
 
 import pytest
+from strategies import COMPOSABLE_LEAVES
 
 import oracle
-from oracle import MLX, TORCH, first_mismatch, group_count, mlx_optimizer, run_both, torch_optimizer
+from mlx_lr_scheduler.registry import SCHEDULES
+from oracle import MLX, TORCH, first_mismatch, mlx_optimizer, run_both, torch_optimizer
 
-
-def per_group(optimizer, functions):
-    """The first ``n`` of ``functions``, one per parameter group."""
-    return functions[: group_count(optimizer)]
-
-
-RECIPES = {
-    # He et al., ResNet on ImageNet: 90 epochs, / 10 every 30.
-    "resnet_step": (lambda L, o: L.StepLR(o, step_size=30, gamma=0.1), 90),
-    "resnet_multistep": (lambda L, o: L.MultiStepLR(o, milestones=[30, 60, 80], gamma=0.1), 90),
-    "warmup_cosine": (
-        lambda L, o: L.SequentialLR(
-            o,
-            [L.LinearLR(o, start_factor=0.1, total_iters=5), L.CosineAnnealingLR(o, T_max=95)],
-            milestones=[5],
-        ),
-        100,
-    ),
-    # BERT: linear warmup over 10% of training, then linear decay to 0.
-    "bert_warmup_polynomial": (
-        lambda L, o: L.SequentialLR(
-            o,
-            [
-                L.LinearLR(o, start_factor=1e-3, end_factor=1.0, total_iters=10),
-                L.PolynomialLR(o, total_iters=90, power=1.0),
-            ],
-            milestones=[10],
-        ),
-        100,
-    ),
-    "constant_warmup_three_phases": (
-        lambda L, o: L.SequentialLR(
-            o,
-            [
-                L.ConstantLR(o, factor=0.25, total_iters=3),
-                L.StepLR(o, step_size=10, gamma=0.5),
-                L.ExponentialLR(o, gamma=0.95),
-                L.CosineAnnealingLR(o, T_max=30, eta_min=1e-4),
-            ],
-            milestones=[3, 33, 50],
-        ),
-        90,
-    ),
-    "chained_constant_exponential": (
-        lambda L, o: L.ChainedScheduler(
-            [L.ConstantLR(o, factor=0.1, total_iters=5), L.ExponentialLR(o, gamma=0.9)]
-        ),
-        40,
-    ),
-    "lambda_per_group": (
-        lambda L, o: L.LambdaLR(
-            o, per_group(o, [lambda e: 0.95**e, lambda e: 1.0 / (1.0 + 0.1 * e)])
-        ),
-        50,
-    ),
-    "multiplicative_per_group": (
-        lambda L, o: L.MultiplicativeLR(o, per_group(o, [lambda e: 0.9, lambda e: 0.99])),
-        50,
-    ),
-    "sequential_inside_chained": (
-        lambda L, o: L.ChainedScheduler(
-            [
-                L.SequentialLR(
-                    o,
-                    [L.LinearLR(o, start_factor=0.2, total_iters=4), L.StepLR(o, 5, 0.5)],
-                    milestones=[4],
-                ),
-                L.ExponentialLR(o, gamma=0.97),
-            ]
-        ),
-        40,
-    ),
-    "chained_first_in_sequential": (
-        lambda L, o: L.SequentialLR(
-            o,
-            [
-                L.ChainedScheduler(
-                    [L.ConstantLR(o, factor=0.5, total_iters=4), L.ExponentialLR(o, gamma=0.9)]
-                ),
-                L.CosineAnnealingLR(o, T_max=30, eta_min=1e-3),
-            ],
-            milestones=[10],
-        ),
-        45,
-    ),
-    "sequential_first_in_sequential": (
-        lambda L, o: L.SequentialLR(
-            o,
-            [
-                L.SequentialLR(
-                    o,
-                    [L.LinearLR(o, start_factor=0.1, total_iters=3), L.ExponentialLR(o, 0.8)],
-                    milestones=[3],
-                ),
-                L.MultiStepLR(o, milestones=[5, 9], gamma=0.3),
-            ],
-            milestones=[8],
-        ),
-        30,
-    ),
+#: Every example of every registered class, by ``"Class: label"``.
+EXAMPLES = {
+    f"{name}: {example.label}": example
+    for name, entry in SCHEDULES.items()
+    for example in entry.examples
 }
+
+
+def recipe(name, label):
+    """The registry's example ``label`` of class ``name``."""
+    return SCHEDULES[name].example(label)
+
 
 GROUPS = {"1 group": (0.1,), "2 groups": (0.1, 0.01)}
 MODES = ["plain", "hand-set LR", "resume", "hand-set LR then resume"]
@@ -125,13 +40,19 @@ MODES = ["plain", "hand-set LR", "resume", "hand-set LR then resume"]
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("groups", sorted(GROUPS))
-@pytest.mark.parametrize("recipe", sorted(RECIPES))
-def test_recipe_is_bit_exact_with_torch(recipe, groups, mode):
-    build, steps = RECIPES[recipe]
+@pytest.mark.parametrize("key", sorted(EXAMPLES))
+def test_example_is_bit_exact_with_torch(key, groups, mode):
+    example = EXAMPLES[key]
+    steps = example.steps
     manual_lr = (steps // 3, 0.05) if "hand-set" in mode else None
     resume_at = steps // 2 + 1 if "resume" in mode else None
     torch_lrs, mlx_lrs = run_both(
-        build, steps, GROUPS[groups], manual_lr=manual_lr, resume_at=resume_at
+        example.build,
+        steps,
+        GROUPS[groups],
+        manual_lr=manual_lr,
+        resume_at=resume_at,
+        step_args=example.step_args,
     )
     assert len(mlx_lrs) == steps + 1
     assert first_mismatch(torch_lrs, mlx_lrs) is None
@@ -141,39 +62,39 @@ def test_recipe_is_bit_exact_with_torch(recipe, groups, mode):
 
 
 def test_resnet_step_decays_tenfold_every_30_epochs():
-    _, mlx_lrs = run_both(RECIPES["resnet_step"][0], 90)
+    _, mlx_lrs = run_both(recipe("StepLR", "ResNet: / 10 every 30").build, 90)
     expected = [0.1 * 0.1 ** (epoch // 30) for epoch in range(91)]
     assert [lr[0] for lr in mlx_lrs] == pytest.approx(expected, rel=1e-13)
 
 
 def test_resnet_multistep_decays_at_each_milestone():
-    _, mlx_lrs = run_both(RECIPES["resnet_multistep"][0], 90)
+    _, mlx_lrs = run_both(recipe("MultiStepLR", "ResNet: / 10 at 30, 60, 80").build, 90)
     expected = [0.1 * 0.1 ** sum(epoch >= m for m in (30, 60, 80)) for epoch in range(91)]
     assert [lr[0] for lr in mlx_lrs] == pytest.approx(expected, rel=1e-13)
 
 
 def test_warmup_cosine_follows_the_warmup_line_then_the_cosine():
-    _, mlx_lrs = run_both(RECIPES["warmup_cosine"][0], 100)
+    _, mlx_lrs = run_both(recipe("SequentialLR", "warmup 5, cosine to 95").build, 100)
     warmup = [0.1 * (0.1 + 0.9 * epoch / 5) for epoch in range(5)]
     cosine = [0.05 * (1 + math.cos(math.pi * t / 95)) for t in range(96)]
     assert [lr[0] for lr in mlx_lrs] == pytest.approx(warmup + cosine, rel=1e-12, abs=1e-17)
 
 
 def test_bert_warmup_polynomial_rises_linearly_then_decays_linearly_to_zero():
-    _, mlx_lrs = run_both(RECIPES["bert_warmup_polynomial"][0], 100)
+    _, mlx_lrs = run_both(recipe("SequentialLR", "BERT: warmup, linear decay to 0").build, 100)
     warmup = [0.1 * (1e-3 + (1 - 1e-3) * epoch / 10) for epoch in range(10)]
     decay = [0.1 * (1 - t / 90) for t in range(91)]
     assert [lr[0] for lr in mlx_lrs] == pytest.approx(warmup + decay, rel=1e-12, abs=1e-17)
 
 
 def test_chained_constant_exponential_is_the_product_of_both():
-    _, mlx_lrs = run_both(RECIPES["chained_constant_exponential"][0], 40)
+    _, mlx_lrs = run_both(recipe("ChainedScheduler", "constant, exponential").build, 40)
     expected = [0.1 * 0.9**epoch * (0.1 if epoch < 5 else 1.0) for epoch in range(41)]
     assert [lr[0] for lr in mlx_lrs] == pytest.approx(expected, rel=1e-12)
 
 
 def test_lambda_per_group_applies_each_group_its_own_function():
-    _, mlx_lrs = run_both(RECIPES["lambda_per_group"][0], 50, (0.1, 0.01))
+    _, mlx_lrs = run_both(recipe("LambdaLR", "one lambda per group").build, 50, (0.1, 0.01))
     expected = [[0.1 * 0.95**e, 0.01 / (1 + 0.1 * e)] for e in range(51)]
     for got, want in zip(mlx_lrs, expected):
         assert got == pytest.approx(want, rel=1e-14)
@@ -182,26 +103,19 @@ def test_lambda_per_group_applies_each_group_its_own_function():
 # -- step(epoch): torch's deprecated closed-form jumps ---------------------------------------
 
 JUMPS = [1, 2, 3, 10, 30, 31, 29, 59, 60, 61, 90, 5, 0, 44]
-CLOSED_FORM_RECIPES = {
-    "StepLR": lambda L, o: L.StepLR(o, step_size=30, gamma=0.1),
-    "MultiStepLR": lambda L, o: L.MultiStepLR(o, milestones=[30, 60, 80], gamma=0.1),
-    "ConstantLR": lambda L, o: L.ConstantLR(o, factor=0.25, total_iters=30),
-    "LinearLR": lambda L, o: L.LinearLR(o, start_factor=0.1, end_factor=0.5, total_iters=40),
-    "ExponentialLR": lambda L, o: L.ExponentialLR(o, gamma=0.95),
-    "PolynomialLR": lambda L, o: L.PolynomialLR(o, total_iters=60, power=2.0),
-    "CosineAnnealingLR": lambda L, o: L.CosineAnnealingLR(o, T_max=30, eta_min=1e-3),
-    "LambdaLR": lambda L, o: L.LambdaLR(o, lambda e: 1 / (1 + e)),
-    "MultiplicativeLR": lambda L, o: L.MultiplicativeLR(o, lambda e: 0.9),
+#: Every example of the composable classes (their ``step(epoch)`` jumps in closed form).
+JUMPING = {
+    key: example for key, example in EXAMPLES.items() if example.scheduler in COMPOSABLE_LEAVES
 }
 
 
 @pytest.mark.parametrize("groups", sorted(GROUPS))
-@pytest.mark.parametrize("name", sorted(CLOSED_FORM_RECIPES))
-def test_epoch_jumps_are_bit_exact_with_torch(name, groups):
+@pytest.mark.parametrize("key", sorted(JUMPING))
+def test_epoch_jumps_are_bit_exact_with_torch(key, groups):
     # Jumps, then plain steps continuing from the jumped-to LR, then jumps again.
     epochs = [*JUMPS, None, None, None, 7, None, 70, None]
     torch_lrs, mlx_lrs = run_both(
-        CLOSED_FORM_RECIPES[name],
+        JUMPING[key].build,
         len(epochs),
         GROUPS[groups],
         step_args=lambda k: () if epochs[k] is None else (epochs[k],),
@@ -217,9 +131,9 @@ def _epoch_warnings(lib, optimizer, build, epoch):
     return [(w.category, str(w.message)) for w in caught if "epoch parameter" in str(w.message)]
 
 
-@pytest.mark.parametrize("name", sorted(CLOSED_FORM_RECIPES))
+@pytest.mark.parametrize("name", COMPOSABLE_LEAVES)
 def test_epoch_jump_emits_torchs_deprecation_warning(name):
-    build = CLOSED_FORM_RECIPES[name]
+    build = SCHEDULES[name].examples[0].build
     torch_warnings = _epoch_warnings(TORCH, torch_optimizer([0.1]), build, 12)
     mlx_warnings = _epoch_warnings(MLX, mlx_optimizer([0.1]), build, 12)
     assert len(torch_warnings) == 1
@@ -234,7 +148,7 @@ def test_the_parity_count_counts_runs_and_tolerance_comparisons():
     saved = dataclasses.replace(oracle.TALLY)
     try:
         oracle.TALLY = oracle.ParityTally()
-        torch_lrs, mlx_lrs = run_both(RECIPES["resnet_step"][0], 5)
+        torch_lrs, mlx_lrs = run_both(recipe("StepLR", "ResNet: / 10 every 30").build, 5)
         assert (oracle.TALLY.runs, oracle.TALLY.bit_exact) == (1, 1)
         oracle.record([[0.1], [0.2]], [[0.1], [0.2000001]])
         assert (oracle.TALLY.runs, oracle.TALLY.bit_exact) == (2, 1)

@@ -14,6 +14,7 @@ binding tests) and in the benchmarks.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -90,21 +91,39 @@ class Example:
         """The arguments of ``step()`` number ``k`` (a metric, or none)."""
         return (self.metrics[k % len(self.metrics)],) if self.metrics else ()
 
+    @property
+    def has_closed_form(self) -> bool:
+        """True if the class and every scheduler among its arguments has a schedule function."""
+        nested = [value for value in self.arguments.values() if isinstance(value, Example)]
+        for value in self.arguments.values():
+            if isinstance(value, list):
+                nested.extend(item for item in value if isinstance(item, Example))
+        return SCHEDULES[self.scheduler].function is not None and all(
+            child.has_closed_form for child in nested
+        )
+
     def schedule(self, base_lr: float, group: int = 0, **extra: Any) -> Any:
         """The registry's schedule function of this configuration, for ``group``.
 
-        The function takes the class's arguments (``group``'s value of a per-group
-        one), with ``base_lr`` first where the class reads it from the optimizer;
-        a composite takes its children's functions. ``extra`` goes to the function.
+        The function takes the class's arguments that it names (``group``'s value
+        of a per-group one), with ``base_lr`` first where the class reads it from
+        the optimizer; a composite takes its children's functions first. ``extra``
+        goes to the function as well.
         """
         entry = SCHEDULES[self.scheduler]
         if entry.function is None:
             raise TypeError(f"{self.scheduler} has no schedule function")
+        names = inspect.signature(entry.function).parameters
         arguments = {
-            key: _function_argument(value, base_lr, group) for key, value in self.arguments.items()
+            key: _function_argument(value, base_lr, group)
+            for key, value in self.arguments.items()
+            if key in names
         }
         arguments.update(extra)
-        if entry.composite or entry.takes_learning_rates:
+        if entry.composite:
+            children = _function_argument(self.arguments["schedulers"], base_lr, group)
+            return entry.function(children, **arguments)
+        if entry.takes_learning_rates:
             return entry.function(**arguments)
         return entry.function(base_lr, **arguments)
 
@@ -144,8 +163,8 @@ class ScheduleEntry:
 
     scheduler: type[LRScheduler]
     #: Factory in :mod:`mlx_lr_scheduler.schedules` returning ``schedule(step)``, taking the
-    #: class's arguments (``base_lr`` first where the class reads it from the optimizer);
-    #: None only where the class has no closed form.
+    #: class's arguments that it names (``base_lr`` first where the class reads it from the
+    #: optimizer; a composite's schedules first); None only where the class has no closed form.
     function: Callable[..., Any] | None = None
     #: True for composites (their arguments are other schedulers).
     composite: bool = False
@@ -334,7 +353,7 @@ SCHEDULES: dict[str, ScheduleEntry] = {
                     },
                 ),
                 case(
-                    "BERT: linear warmup over 10%, linear decay to 0",
+                    "BERT: warmup, linear decay to 0",
                     {
                         "schedulers": [
                             example("LinearLR", start_factor=1e-3, end_factor=1.0, total_iters=10),

@@ -1,9 +1,12 @@
 """The registry of schedules: one entry per torch-named class, with its example configurations.
 
-Tests and benchmarks iterate over :data:`SCHEDULES`, so adding a schedule means
-writing its module (class and schedule function together), adding one entry
-here (the class, its function, its examples) and one hypothesis strategy in
-``tests/strategies.py``; ``tests/test_registry.py`` checks all three are there.
+Tests and benchmarks iterate over :data:`SCHEDULES`. Adding a schedule means
+writing its module (class and schedule function together, exported from the
+package and from :mod:`mlx_lr_scheduler.schedules`), adding one entry here (the
+class, its function, its examples), one hypothesis strategy in
+``tests/strategies.py`` and, unless it is one of the composable schedules the
+shared tests cover, ``tests/test_<module>.py``; ``tests/test_registry.py`` checks
+each of these.
 
 An :class:`Example` names a class and its constructor arguments (all but the
 optimizer) and builds it from either library, torch's or this one, so the very
@@ -52,14 +55,14 @@ class PerGroup:
     values: tuple[Any, ...]
 
 
-def group_count(optimizer: Any) -> int:
+def _group_count(optimizer: Any) -> int:
     """The parameter groups of a torch optimizer, or of an MLX one (one per sub-optimizer)."""
     groups = getattr(optimizer, "param_groups", None)
     if isinstance(groups, list):  # torch
         return len(groups)
     optimizers = getattr(optimizer, "optimizers", None)  # MLX's MultiOptimizer
     if optimizers is not None:
-        return sum(group_count(sub) for sub in optimizers)
+        return sum(_group_count(sub) for sub in optimizers)
     return 1
 
 
@@ -70,6 +73,24 @@ class Example:
     An argument is a plain value, a :class:`PerGroup` list, or (a composite's
     schedulers, a warmup) another :class:`Example` or a list of them, built on the
     same optimizer first.
+
+    Example (``lib`` is a namespace of torch-named classes: this package, or torch's):
+        >>> import mlx.optimizers as optim
+        >>> import mlx_lr_scheduler
+        >>> example = SCHEDULES["StepLR"].example("halve every 2")
+        >>> example
+        StepLR(step_size=2, gamma=0.5)
+        >>> scheduler = example.build(mlx_lr_scheduler, optim.SGD(learning_rate=0.1))
+        >>> for epoch in range(5):
+        ...     print(f"epoch {epoch}: {scheduler.get_last_lr()[0]}")
+        ...     scheduler.step()
+        epoch 0: 0.1
+        epoch 1: 0.1
+        epoch 2: 0.05
+        epoch 3: 0.05
+        epoch 4: 0.025
+        >>> print(f"step_lr at epoch 4: {example.schedule(0.1)(4)}")
+        step_lr at epoch 4: 0.025
     """
 
     scheduler: str
@@ -136,7 +157,7 @@ def _built(value: Any, lib: Any, optimizer: Any) -> Any:
     if isinstance(value, Example):
         return value.build(lib, optimizer)
     if isinstance(value, PerGroup):
-        return list(value.values[: group_count(optimizer)])
+        return list(value.values[: _group_count(optimizer)])
     if isinstance(value, list):
         return [_built(item, lib, optimizer) for item in value]
     return value
@@ -152,7 +173,7 @@ def _function_argument(value: Any, base_lr: float, group: int) -> Any:
     return value
 
 
-def example(scheduler: str, label: str = "", **arguments: Any) -> Example:
+def _example(scheduler: str, label: str = "", **arguments: Any) -> Example:
     """``Example(scheduler, arguments, label)``, the arguments as keywords."""
     return Example(scheduler, arguments, label)
 
@@ -189,7 +210,7 @@ class ScheduleEntry:
         raise KeyError(f"{self.name} has no example labelled {label!r}")
 
 
-def case(label: str, arguments: dict[str, Any], **fields: Any) -> Example:
+def _case(label: str, arguments: dict[str, Any], **fields: Any) -> Example:
     """An example of the entry it is listed in (which fills in the class name)."""
     return Example("", arguments, label, **fields)
 
@@ -205,217 +226,217 @@ SCHEDULES: dict[str, ScheduleEntry] = {
         _entry(
             LambdaLR,
             [
-                case(
+                _case(
                     "inverse time",
                     {"lr_lambda": lambda epoch: 1.0 / (1.0 + 0.05 * epoch)},
                     steps=400,
                 ),
-                case(
+                _case(
                     "one lambda per group",
                     {"lr_lambda": PerGroup((lambda e: 0.95**e, lambda e: 1.0 / (1.0 + 0.1 * e)))},
                     steps=50,
                 ),
-                case("1 / (1 + epoch)", {"lr_lambda": lambda e: 1 / (1 + e)}),
-                case(LONG_RUN, {"lr_lambda": lambda epoch: 1.0 / (1.0 + 1e-6 * epoch)}),
+                _case("1 / (1 + epoch)", {"lr_lambda": lambda e: 1 / (1 + e)}),
+                _case(LONG_RUN, {"lr_lambda": lambda epoch: 1.0 / (1.0 + 1e-6 * epoch)}),
             ],
             function=lambda_lr,
         ),
         _entry(
             MultiplicativeLR,
             [
-                case("0.9 per epoch", {"lr_lambda": lambda e: 0.9}),
-                case(
+                _case("0.9 per epoch", {"lr_lambda": lambda e: 0.9}),
+                _case(
                     "one factor per group",
                     {"lr_lambda": PerGroup((lambda e: 0.9, lambda e: 0.99))},
                     steps=50,
                 ),
-                case(LONG_RUN, {"lr_lambda": lambda epoch: 0.9999999}),
+                _case(LONG_RUN, {"lr_lambda": lambda epoch: 0.9999999}),
             ],
         ),
         _entry(
             StepLR,
             [
-                case("halve every 7", {"step_size": 7, "gamma": 0.5}, steps=400),
-                case("halve every 2", {"step_size": 2, "gamma": 0.5}, steps=12),
-                case("ResNet: / 10 every 30", {"step_size": 30, "gamma": 0.1}, steps=90),
-                case(LONG_RUN, {"step_size": 30, "gamma": 0.99}),
+                _case("halve every 7", {"step_size": 7, "gamma": 0.5}, steps=400),
+                _case("halve every 2", {"step_size": 2, "gamma": 0.5}, steps=12),
+                _case("ResNet: / 10 every 30", {"step_size": 30, "gamma": 0.1}, steps=90),
+                _case(LONG_RUN, {"step_size": 30, "gamma": 0.99}),
             ],
             function=step_lr,
         ),
         _entry(
             MultiStepLR,
             [
-                case(
+                _case(
                     "repeated milestones",
                     {"milestones": [3, 50, 50, 120], "gamma": 0.3},
                     steps=400,
                 ),
-                case(
+                _case(
                     "ResNet: / 10 at 30, 60, 80",
                     {"milestones": [30, 60, 80], "gamma": 0.1},
                     steps=90,
                 ),
-                case(LONG_RUN, {"milestones": [30, 80, 10**8], "gamma": 0.5}),
+                _case(LONG_RUN, {"milestones": [30, 80, 10**8], "gamma": 0.5}),
             ],
             function=multi_step_lr,
         ),
         _entry(
             ConstantLR,
             [
-                case("quarter for 40", {"factor": 0.25, "total_iters": 40}, steps=400),
-                case("quarter for 30", {"factor": 0.25, "total_iters": 30}),
-                case(LONG_RUN, {"factor": 0.5, "total_iters": 10**8}),
+                _case("quarter for 40", {"factor": 0.25, "total_iters": 40}, steps=400),
+                _case("quarter for 30", {"factor": 0.25, "total_iters": 30}),
+                _case(LONG_RUN, {"factor": 0.5, "total_iters": 10**8}),
             ],
             function=constant_lr,
         ),
         _entry(
             LinearLR,
             [
-                case(
+                _case(
                     "0.05 to 0.7 over 300",
                     {"start_factor": 0.05, "end_factor": 0.7, "total_iters": 300},
                     steps=400,
                 ),
-                case(
+                _case(
                     "0.1 to 1 over 4",
                     {"start_factor": 0.1, "end_factor": 1.0, "total_iters": 4},
                     steps=12,
                 ),
-                case(
+                _case(
                     "0.1 to 0.5 over 40",
                     {"start_factor": 0.1, "end_factor": 0.5, "total_iters": 40},
                 ),
-                case(LONG_RUN, {"start_factor": 0.1, "total_iters": 10**8}),
+                _case(LONG_RUN, {"start_factor": 0.1, "total_iters": 10**8}),
             ],
             function=linear_lr,
         ),
         _entry(
             ExponentialLR,
             [
-                case("0.98", {"gamma": 0.98}, steps=400),
-                case("0.95", {"gamma": 0.95}),
-                case(LONG_RUN, {"gamma": 0.9999999}),
+                _case("0.98", {"gamma": 0.98}, steps=400),
+                _case("0.95", {"gamma": 0.95}),
+                _case(LONG_RUN, {"gamma": 0.9999999}),
             ],
             function=exponential_lr,
         ),
         _entry(
             PolynomialLR,
             [
-                case("power 1.7 over 300", {"total_iters": 300, "power": 1.7}, steps=400),
-                case("quadratic over 60", {"total_iters": 60, "power": 2.0}),
-                case(LONG_RUN, {"total_iters": 10**8, "power": 2.0}),
+                _case("power 1.7 over 300", {"total_iters": 300, "power": 1.7}, steps=400),
+                _case("quadratic over 60", {"total_iters": 60, "power": 2.0}),
+                _case(LONG_RUN, {"total_iters": 10**8, "power": 2.0}),
             ],
             function=polynomial_lr,
         ),
         _entry(
             CosineAnnealingLR,
             [
-                case("T_max 90 to 1e-3", {"T_max": 90, "eta_min": 1e-3}, steps=400),
-                case("T_max 5 to 1e-3", {"T_max": 5, "eta_min": 1e-3}, steps=12),
-                case("T_max 30 to 1e-3", {"T_max": 30, "eta_min": 1e-3}),
-                case(LONG_RUN, {"T_max": 10**6, "eta_min": 1e-4}),
+                _case("T_max 90 to 1e-3", {"T_max": 90, "eta_min": 1e-3}, steps=400),
+                _case("T_max 5 to 1e-3", {"T_max": 5, "eta_min": 1e-3}, steps=12),
+                _case("T_max 30 to 1e-3", {"T_max": 30, "eta_min": 1e-3}),
+                _case(LONG_RUN, {"T_max": 10**6, "eta_min": 1e-4}),
             ],
             function=cosine_annealing_lr,
         ),
         _entry(
             SequentialLR,
             [
-                case(
+                _case(
                     "warmup 20, cosine",
                     {
                         "schedulers": [
-                            example("LinearLR", start_factor=0.1, total_iters=20),
-                            example("CosineAnnealingLR", T_max=150),
+                            _example("LinearLR", start_factor=0.1, total_iters=20),
+                            _example("CosineAnnealingLR", T_max=150),
                         ],
                         "milestones": [30],
                     },
                     steps=400,
                 ),
-                case(
+                _case(
                     "constant, then exponential",
                     {
                         "schedulers": [
-                            example("ConstantLR", factor=0.3, total_iters=2),
-                            example("ExponentialLR", gamma=0.8),
+                            _example("ConstantLR", factor=0.3, total_iters=2),
+                            _example("ExponentialLR", gamma=0.8),
                         ],
                         "milestones": [3],
                     },
                     steps=12,
                 ),
-                case(
+                _case(
                     "warmup 5, cosine to 95",
                     {
                         "schedulers": [
-                            example("LinearLR", start_factor=0.1, total_iters=5),
-                            example("CosineAnnealingLR", T_max=95),
+                            _example("LinearLR", start_factor=0.1, total_iters=5),
+                            _example("CosineAnnealingLR", T_max=95),
                         ],
                         "milestones": [5],
                     },
                 ),
-                case(
+                _case(
                     "BERT: warmup, linear decay to 0",
                     {
                         "schedulers": [
-                            example("LinearLR", start_factor=1e-3, end_factor=1.0, total_iters=10),
-                            example("PolynomialLR", total_iters=90, power=1.0),
+                            _example("LinearLR", start_factor=1e-3, end_factor=1.0, total_iters=10),
+                            _example("PolynomialLR", total_iters=90, power=1.0),
                         ],
                         "milestones": [10],
                     },
                 ),
-                case(
+                _case(
                     "constant warmup, three phases",
                     {
                         "schedulers": [
-                            example("ConstantLR", factor=0.25, total_iters=3),
-                            example("StepLR", step_size=10, gamma=0.5),
-                            example("ExponentialLR", gamma=0.95),
-                            example("CosineAnnealingLR", T_max=30, eta_min=1e-4),
+                            _example("ConstantLR", factor=0.25, total_iters=3),
+                            _example("StepLR", step_size=10, gamma=0.5),
+                            _example("ExponentialLR", gamma=0.95),
+                            _example("CosineAnnealingLR", T_max=30, eta_min=1e-4),
                         ],
                         "milestones": [3, 33, 50],
                     },
                     steps=90,
                 ),
-                case(
+                _case(
                     "a chain first",
                     {
                         "schedulers": [
-                            example(
+                            _example(
                                 "ChainedScheduler",
                                 schedulers=[
-                                    example("ConstantLR", factor=0.5, total_iters=4),
-                                    example("ExponentialLR", gamma=0.9),
+                                    _example("ConstantLR", factor=0.5, total_iters=4),
+                                    _example("ExponentialLR", gamma=0.9),
                                 ],
                             ),
-                            example("CosineAnnealingLR", T_max=30, eta_min=1e-3),
+                            _example("CosineAnnealingLR", T_max=30, eta_min=1e-3),
                         ],
                         "milestones": [10],
                     },
                     steps=45,
                 ),
-                case(
+                _case(
                     "a sequence first",
                     {
                         "schedulers": [
-                            example(
+                            _example(
                                 "SequentialLR",
                                 schedulers=[
-                                    example("LinearLR", start_factor=0.1, total_iters=3),
-                                    example("ExponentialLR", gamma=0.8),
+                                    _example("LinearLR", start_factor=0.1, total_iters=3),
+                                    _example("ExponentialLR", gamma=0.8),
                                 ],
                                 milestones=[3],
                             ),
-                            example("MultiStepLR", milestones=[5, 9], gamma=0.3),
+                            _example("MultiStepLR", milestones=[5, 9], gamma=0.3),
                         ],
                         "milestones": [8],
                     },
                     steps=30,
                 ),
-                case(
+                _case(
                     LONG_RUN,
                     {
                         "schedulers": [
-                            example("LinearLR", start_factor=0.1, total_iters=5),
-                            example("CosineAnnealingLR", T_max=10**6),
+                            _example("LinearLR", start_factor=0.1, total_iters=5),
+                            _example("CosineAnnealingLR", T_max=10**6),
                         ],
                         "milestones": [5],
                     },
@@ -427,49 +448,49 @@ SCHEDULES: dict[str, ScheduleEntry] = {
         _entry(
             ChainedScheduler,
             [
-                case(
+                _case(
                     "constant, exponential",
                     {
                         "schedulers": [
-                            example("ConstantLR", factor=0.1, total_iters=5),
-                            example("ExponentialLR", gamma=0.9),
+                            _example("ConstantLR", factor=0.1, total_iters=5),
+                            _example("ExponentialLR", gamma=0.9),
                         ]
                     },
                     steps=40,
                 ),
-                case(
+                _case(
                     "half for 3, exponential",
                     {
                         "schedulers": [
-                            example("ConstantLR", factor=0.5, total_iters=3),
-                            example("ExponentialLR", gamma=0.9),
+                            _example("ConstantLR", factor=0.5, total_iters=3),
+                            _example("ExponentialLR", gamma=0.9),
                         ]
                     },
                     steps=12,
                 ),
-                case(
+                _case(
                     "a sequence inside",
                     {
                         "schedulers": [
-                            example(
+                            _example(
                                 "SequentialLR",
                                 schedulers=[
-                                    example("LinearLR", start_factor=0.2, total_iters=4),
-                                    example("StepLR", step_size=5, gamma=0.5),
+                                    _example("LinearLR", start_factor=0.2, total_iters=4),
+                                    _example("StepLR", step_size=5, gamma=0.5),
                                 ],
                                 milestones=[4],
                             ),
-                            example("ExponentialLR", gamma=0.97),
+                            _example("ExponentialLR", gamma=0.97),
                         ]
                     },
                     steps=40,
                 ),
-                case(
+                _case(
                     LONG_RUN,
                     {
                         "schedulers": [
-                            example("ConstantLR", factor=0.5, total_iters=5),
-                            example("ExponentialLR", gamma=0.9999999),
+                            _example("ConstantLR", factor=0.5, total_iters=5),
+                            _example("ExponentialLR", gamma=0.9999999),
                         ]
                     },
                 ),
@@ -479,25 +500,25 @@ SCHEDULES: dict[str, ScheduleEntry] = {
         _entry(
             CosineAnnealingWarmRestarts,
             [
-                case("T_0 5, doubling", {"T_0": 5, "T_mult": 2, "eta_min": 1e-4}, steps=400),
-                case(LONG_RUN, {"T_0": 100, "T_mult": 2, "eta_min": 1e-4}),
+                _case("T_0 5, doubling", {"T_0": 5, "T_mult": 2, "eta_min": 1e-4}, steps=400),
+                _case(LONG_RUN, {"T_0": 100, "T_mult": 2, "eta_min": 1e-4}),
             ],
             function=cosine_annealing_warm_restarts,
         ),
         _entry(
             CyclicLR,
             [
-                case(
+                _case(
                     "triangular, asymmetric",
                     {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 7, "step_size_down": 12.5},
                     steps=400,
                 ),
-                case(
+                _case(
                     "triangular2",
                     {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 5, "mode": "triangular2"},
                     steps=400,
                 ),
-                case(
+                _case(
                     "exp_range",
                     {
                         "base_lr": 0.01,
@@ -510,7 +531,7 @@ SCHEDULES: dict[str, ScheduleEntry] = {
                     },
                     steps=400,
                 ),
-                case(LONG_RUN, {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 500}),
+                _case(LONG_RUN, {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 500}),
             ],
             function=cyclic_lr,
             takes_learning_rates=True,
@@ -519,17 +540,17 @@ SCHEDULES: dict[str, ScheduleEntry] = {
         _entry(
             OneCycleLR,
             [
-                case(
+                _case(
                     "400 steps",
                     {"max_lr": 0.1, "total_steps": 400, "pct_start": 0.25},
                     steps=399,
                 ),
-                case(
+                _case(
                     "three phases",
                     {"max_lr": 0.1, "total_steps": 400, "three_phase": True, "pct_start": 0.2},
                     steps=399,
                 ),
-                case(
+                _case(
                     "8 epochs of 50, linear",
                     {
                         "max_lr": 0.1,
@@ -540,7 +561,7 @@ SCHEDULES: dict[str, ScheduleEntry] = {
                     },
                     steps=399,
                 ),
-                case(LONG_RUN, {"max_lr": 0.1, "total_steps": 10**9}),
+                _case(LONG_RUN, {"max_lr": 0.1, "total_steps": 10**9}),
             ],
             function=one_cycle_lr,
             takes_learning_rates=True,
@@ -549,8 +570,8 @@ SCHEDULES: dict[str, ScheduleEntry] = {
         _entry(
             SWALR,
             [
-                case("to 0.02 over 60", {"swa_lr": 0.02, "anneal_epochs": 60}, steps=400),
-                case(
+                _case("to 0.02 over 60", {"swa_lr": 0.02, "anneal_epochs": 60}, steps=400),
+                _case(
                     "per group, linear",
                     {
                         "swa_lr": PerGroup((0.005, 0.002)),
@@ -559,38 +580,38 @@ SCHEDULES: dict[str, ScheduleEntry] = {
                     },
                     steps=20,
                 ),
-                case(LONG_RUN, {"swa_lr": 0.05, "anneal_epochs": 10**6}),
+                _case(LONG_RUN, {"swa_lr": 0.05, "anneal_epochs": 10**6}),
             ],
             function=swa_lr,
         ),
         _entry(
             ReduceLROnPlateau,
             [
-                case(
+                _case(
                     "halve after 3 bad epochs",
                     {"factor": 0.5, "patience": 3, "cooldown": 1, "min_lr": 1e-4},
                     metrics=(3.0, 2.0, 2.5, 2.0, 2.1, 2.2, 1.0, 1.5, 1.5, 1.5, 1.5),
                 ),
-                case(LONG_RUN, {"patience": 100, "min_lr": 1e-6}, metrics=(1.0,)),
+                _case(LONG_RUN, {"patience": 100, "min_lr": 1e-6}, metrics=(1.0,)),
             ],
         ),
         _entry(
             WarmupThenPlateau,
             [
-                case(
+                _case(
                     "linear warmup over 5, then halve on plateaus",
                     {
-                        "warmup": example("LinearLR", start_factor=0.1, total_iters=5),
-                        "plateau": example("ReduceLROnPlateau", factor=0.5, patience=2),
+                        "warmup": _example("LinearLR", start_factor=0.1, total_iters=5),
+                        "plateau": _example("ReduceLROnPlateau", factor=0.5, patience=2),
                         "milestone": 5,
                     },
                     metrics=(3.0, 2.0, 2.5, 2.0, 2.1, 2.2, 1.0, 1.5, 1.5, 1.5, 1.5),
                 ),
-                case(
+                _case(
                     LONG_RUN,
                     {
-                        "warmup": example("LinearLR", start_factor=0.1, total_iters=5),
-                        "plateau": example("ReduceLROnPlateau", patience=100, min_lr=1e-6),
+                        "warmup": _example("LinearLR", start_factor=0.1, total_iters=5),
+                        "plateau": _example("ReduceLROnPlateau", patience=100, min_lr=1e-6),
                         "milestone": 5,
                     },
                     metrics=(1.0,),

@@ -52,13 +52,15 @@ def test_optimizer_holds_a_float32_scalar_equal_to_the_last_lr(key, lrs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scheduler = example.build(MLX, optimizer)
-        for k in range(12):
+        steps = min(12, example.steps)
+        for k in range(steps + 1):
             for lr, leaf in zip(scheduler.get_last_lr(), leaves(optimizer), strict=True):
                 held = leaf.state["learning_rate"]
                 assert isinstance(held, mx.array)
                 assert held.dtype == mx.float32 and held.shape == ()
                 assert held.item() == float32(lr)
-            scheduler.step(*example.step_args(k))
+            if k < steps:
+                scheduler.step(*example.step_args(k))
 
 
 # -- mx.compile ----------------------------------------------------------------------------
@@ -191,8 +193,15 @@ def test_hand_set_lr_is_adopted_exactly():
 @pytest.mark.parametrize("key", sorted(EXAMPLES))
 def test_hand_set_lr_continues_as_in_torch(key):
     example = EXAMPLES[key]
+    steps = min(12, example.steps)
+    # 0.0731: no example's LR at step steps // 2 has the same float32 (which MLX could not
+    # tell apart: a documented divergence, pinned below).
     torch_lrs, mlx_lrs = run_both(
-        example.build, 12, (0.1, 0.03), manual_lr=(5, 0.07), step_args=example.step_args
+        example.build,
+        steps,
+        (0.1, 0.03),
+        manual_lr=(steps // 2, 0.0731),
+        step_args=example.step_args,
     )
     assert first_mismatch(torch_lrs, mlx_lrs) is None
 

@@ -33,6 +33,12 @@ BASE_LR = 0.1
 #: class's step-by-step float64 arithmetic, and float32 (a few ulp) vs the class.
 FLOAT64_TOLERANCE = 1e-11
 FLOAT32_TOLERANCE = 2**-20
+#: Examples whose float32 evaluation is looser, and why.
+FLOAT32_TOLERANCE_OF = {
+    # The user's scale function, 0.97 ** x, runs on the float32 array: its own rounding
+    # grows with x (1.1e-6 at x = 100), beyond what the library's arithmetic adds.
+    "CyclicLR: custom scale_fn object on iterations": 2**-19,
+}
 
 #: Registry entries without a schedule function, and why.
 NO_CLOSED_FORM = {
@@ -72,13 +78,6 @@ def _optimizer(lrs: tuple[float, ...] = (BASE_LR,)):
     return optim.MultiOptimizer(leaves, [lambda *_: False] * (len(lrs) - 1))
 
 
-def _momentum_function(example: Example):
-    """The registry's momentum function on the class arguments it names (its defaults agree)."""
-    function = SCHEDULES[example.scheduler].momentum_function
-    names = inspect.signature(function).parameters
-    return function(**{key: value for key, value in example.arguments.items() if key in names})
-
-
 @pytest.mark.parametrize("key", sorted(MOMENTUM_EXAMPLES))
 def test_momentum_function_agrees_with_the_stepped_class(key):
     example = MOMENTUM_EXAMPLES[key]
@@ -92,7 +91,7 @@ def test_momentum_function_agrees_with_the_stepped_class(key):
             expected.append(scheduler.param_groups[0]["momentum"])
     expected = np.array(expected)
     steps = len(expected)
-    function, handed_out = _momentum_function(example), scheduler.momentum_schedule()
+    function, handed_out = example.momentum_schedule(), scheduler.momentum_schedule()
     as_ints = np.array([function(k) for k in range(steps)])
     assert _agreement(as_ints, expected) <= FLOAT64_TOLERANCE
     assert [handed_out(k) for k in range(steps)] == list(as_ints)
@@ -156,7 +155,7 @@ def test_function_agrees_with_the_stepped_class(key):
     assert [handed_out(k) for k in steps] == list(as_ints)
 
     as_array = np.array(function(mx.arange(len(expected))))
-    assert _agreement(as_array, expected) <= FLOAT32_TOLERANCE
+    assert _agreement(as_array, expected) <= FLOAT32_TOLERANCE_OF.get(key, FLOAT32_TOLERANCE)
     assert np.array_equal(np.array(handed_out(mx.arange(len(expected)))), as_array)
 
 
@@ -180,7 +179,8 @@ def test_steps_per_epoch_and_groups(key):
         values = np.array([per_epoch(k) for k in range(3 * len(expected))])
         assert _agreement(values, np.repeat(expected, 3)) <= FLOAT64_TOLERANCE
         array = np.array(per_epoch(mx.arange(3 * len(expected), dtype=mx.int32)))
-        assert _agreement(array, np.repeat(expected, 3)) <= FLOAT32_TOLERANCE
+        tolerance = FLOAT32_TOLERANCE_OF.get(key, FLOAT32_TOLERANCE)
+        assert _agreement(array, np.repeat(expected, 3)) <= tolerance
 
 
 def test_schedule_arguments_are_checked():

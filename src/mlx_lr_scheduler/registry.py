@@ -148,6 +148,20 @@ class Example:
             return entry.function(**arguments)
         return entry.function(base_lr, **arguments)
 
+    def momentum_schedule(self, group: int = 0) -> Any:
+        """The registry's momentum function of this configuration (a class cycling momentum)."""
+        function = SCHEDULES[self.scheduler].momentum_function
+        if function is None:
+            raise TypeError(f"{self.scheduler} has no momentum function")
+        names = inspect.signature(function).parameters
+        return function(
+            **{
+                key: _function_argument(value, 0.0, group)
+                for key, value in self.arguments.items()
+                if key in names
+            }
+        )
+
     def __repr__(self) -> str:
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.arguments.items())
         return f"{self.scheduler}({arguments})"
@@ -218,6 +232,17 @@ def _case(label: str, arguments: dict[str, Any], **fields: Any) -> Example:
 def _entry(scheduler: type[LRScheduler], examples: list[Example], **fields: Any) -> ScheduleEntry:
     named = tuple(replace(each, scheduler=scheduler.__name__) for each in examples)
     return ScheduleEntry(scheduler, examples=named, **fields)
+
+
+class _Power:
+    """``base ** x``: a CyclicLR scale function that is a callable object (torch saves its
+    ``__dict__`` in ``state_dict()``, a plain function it leaves out)."""
+
+    def __init__(self, base: float) -> None:
+        self.base = base
+
+    def __call__(self, x: Any) -> Any:
+        return self.base**x
 
 
 SCHEDULES: dict[str, ScheduleEntry] = {
@@ -531,6 +556,66 @@ SCHEDULES: dict[str, ScheduleEntry] = {
                     },
                     steps=400,
                 ),
+                _case("triangular, up 4", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4}),
+                _case(
+                    "triangular2, per-group bounds and momenta",
+                    {
+                        "base_lr": PerGroup((0.001, 0.002)),
+                        "max_lr": PerGroup((0.1, 0.05)),
+                        "step_size_up": 5,
+                        "step_size_down": 3,
+                        "mode": "triangular2",
+                        "base_momentum": 0.85,
+                        "max_momentum": 0.95,
+                    },
+                ),
+                _case(
+                    "exp_range, per-group momenta",
+                    {
+                        "base_lr": 0.001,
+                        "max_lr": 0.1,
+                        "step_size_up": 6,
+                        "mode": "exp_range",
+                        "gamma": 0.99,
+                        "base_momentum": PerGroup((0.8, 0.7)),
+                        "max_momentum": 0.9,
+                    },
+                ),
+                _case(
+                    "sawtooth (step_size_down=0)",
+                    {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "step_size_down": 0},
+                ),
+                _case(
+                    "fractional step sizes",
+                    {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2.5, "step_size_down": 1.5},
+                ),
+                _case(
+                    "upside down (max_lr < base_lr)",
+                    {"base_lr": 0.1, "max_lr": 0.01, "step_size_up": 3},
+                ),
+                _case(
+                    "custom scale_fn on cycles",
+                    {
+                        "base_lr": 0.01,
+                        "max_lr": 0.1,
+                        "step_size_up": 3,
+                        "scale_fn": lambda c: 1 / c,
+                    },
+                ),
+                _case(
+                    "custom scale_fn object on iterations",
+                    {
+                        "base_lr": 0.01,
+                        "max_lr": 0.1,
+                        "step_size_up": 3,
+                        "scale_fn": _Power(0.97),
+                        "scale_mode": "iterations",
+                    },
+                ),
+                _case(
+                    "no momentum",
+                    {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "cycle_momentum": False},
+                ),
                 _case(LONG_RUN, {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 500}),
             ],
             function=cyclic_lr,
@@ -561,6 +646,70 @@ SCHEDULES: dict[str, ScheduleEntry] = {
                     },
                     steps=399,
                 ),
+                _case(
+                    "fastai one-cycle",
+                    {
+                        "max_lr": 3e-3,
+                        "total_steps": 50,
+                        "pct_start": 0.25,
+                        "div_factor": 25.0,
+                        "final_div_factor": 1e4,
+                    },
+                    steps=49,
+                ),
+                _case(
+                    "super-convergence, three phases, linear",
+                    {
+                        "max_lr": 1.0,
+                        "total_steps": 45,
+                        "three_phase": True,
+                        "anneal_strategy": "linear",
+                        "base_momentum": 0.85,
+                        "max_momentum": 0.95,
+                    },
+                    steps=44,
+                ),
+                _case(
+                    "5 epochs of 8",
+                    {"max_lr": 0.5, "epochs": 5, "steps_per_epoch": 8},
+                    steps=39,
+                ),
+                _case(
+                    "per-group bounds",
+                    {
+                        "max_lr": PerGroup((1.0, 0.3)),
+                        "total_steps": 30,
+                        "base_momentum": PerGroup((0.8, 0.85)),
+                        "max_momentum": PerGroup((0.9, 0.99)),
+                    },
+                    steps=29,
+                ),
+                _case(
+                    "no momentum",
+                    {"max_lr": 0.5, "total_steps": 30, "cycle_momentum": False},
+                    steps=29,
+                ),
+                _case(
+                    "no warmup (pct_start=0)",
+                    {"max_lr": 0.5, "total_steps": 30, "pct_start": 0.0},
+                    steps=29,
+                ),
+                _case(
+                    "warmup only (pct_start=1)",
+                    {"max_lr": 0.5, "total_steps": 30, "pct_start": 1.0},
+                    steps=29,
+                ),
+                _case(
+                    "warmup shorter than a step",
+                    {"max_lr": 0.5, "total_steps": 3, "pct_start": 0.3},
+                    steps=2,
+                ),
+                _case(
+                    "three phases, no warmup",
+                    {"max_lr": 0.5, "total_steps": 20, "pct_start": 0.0, "three_phase": True},
+                    steps=19,
+                ),
+                _case("a single step", {"max_lr": 0.5, "total_steps": 1}, steps=0),
                 _case(LONG_RUN, {"max_lr": 0.1, "total_steps": 10**9}),
             ],
             function=one_cycle_lr,

@@ -30,12 +30,11 @@ MLX = types.SimpleNamespace(
 BASE_LR = 0.1
 MOMENTUM = 0.9
 
-#: The long-run example of every registered class torch also has.
+#: The long-run example of every registered class torch also has (``WarmupThenPlateau``
+#: has no torch class to time against).
 EXAMPLES: dict[str, Example] = {
     name: entry.example(LONG_RUN) for name, entry in SCHEDULES.items() if hasattr(TORCH, name)
 }
-#: Registered classes of ours with no torch counterpart to time against.
-OURS_ONLY = sorted(set(SCHEDULES) - set(EXAMPLES))
 
 
 def torch_optimizer(n_groups: int = 1) -> torch.optim.Optimizer:

@@ -14,9 +14,9 @@ parameter groups, and register it with ``@strategy_for("YourClass")``. A
 per-group argument is a list of ``groups`` values; a scheduler argument is a
 nested :class:`Config`; a function argument is a :class:`Factor` (so each
 library gets a fresh callable); a scheduler stepped with arguments (a metric)
-sets ``Config.step_args``. ``test_parity_properties`` checks that every class
-in ``mlx_lr_scheduler.registry.SCHEDULES`` has a strategy and runs each one
-side by side with torch.
+sets ``Config.step_args``. ``test_registry`` checks that every class in
+``mlx_lr_scheduler.registry.SCHEDULES`` has a strategy; ``test_parity_properties``
+runs each one side by side with torch.
 
 The strategies stay inside the domain where torch's arithmetic is defined and
 non-negative (e.g. no ``LinearLR`` ramp that torch rounds to a negative LR,
@@ -469,7 +469,7 @@ _SWA_LRS = hs.floats(1e-5, 2.5e-4).map(_float32_decimal)
 
 
 @strategy_for("SWALR")
-def swalr(groups: int) -> hs.SearchStrategy[Config]:
+def swa_lr(groups: int) -> hs.SearchStrategy[Config]:
     swa_lr = _SWA_LRS
     return hs.builds(
         lambda swa_lr, anneal_epochs, strategy: config(

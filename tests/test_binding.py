@@ -24,7 +24,7 @@ from hypothesis import strategies as hs
 from mlx.utils import tree_flatten
 
 import mlx_lr_scheduler as lib
-from mlx_lr_scheduler.registry import SCHEDULES
+from mlx_lr_scheduler.registry import SCHEDULES, every_example
 from oracle import MLX, TORCH, first_mismatch, mlx_optimizer, record, run_both, torch_optimizer
 
 
@@ -37,11 +37,7 @@ def leaves(optimizer):
 
 
 #: Every example of every registered class, by ``"Class: label"``.
-EXAMPLES = {
-    f"{name}: {example.label}": example
-    for name, entry in SCHEDULES.items()
-    for example in entry.examples
-}
+EXAMPLES = every_example()
 
 
 @pytest.mark.parametrize("lrs", [(0.1,), (0.1, 0.03)])

@@ -18,15 +18,11 @@ import pytest
 from strategies import COMPOSABLE_LEAVES
 
 import oracle
-from mlx_lr_scheduler.registry import SCHEDULES
+from mlx_lr_scheduler.registry import SCHEDULES, every_example
 from oracle import MLX, TORCH, first_mismatch, mlx_optimizer, run_both, torch_optimizer
 
 #: Every example of every registered class, by ``"Class: label"``.
-EXAMPLES = {
-    f"{name}: {example.label}": example
-    for name, entry in SCHEDULES.items()
-    for example in entry.examples
-}
+EXAMPLES = every_example()
 
 
 def recipe(name, label):

@@ -26,7 +26,7 @@ import pytest
 
 import mlx_lr_scheduler as lib
 from mlx_lr_scheduler import schedules
-from mlx_lr_scheduler.registry import SCHEDULES, Example
+from mlx_lr_scheduler.registry import SCHEDULES, Example, every_example
 
 BASE_LR = 0.1
 #: Agreement, relative to max(|class value|, 1e-10 * peak): float64 closed form vs the
@@ -57,10 +57,9 @@ CLASS_LEAVES_ITS_CLOSED_FORM = {
 }
 #: Every example of every class with a schedule function, by ``"Class: label"``.
 EXAMPLES: dict[str, Example] = {
-    f"{name}: {example.label}": example
-    for name, entry in SCHEDULES.items()
-    for example in entry.examples
-    if example.has_closed_form and f"{name}: {example.label}" not in CLASS_LEAVES_ITS_CLOSED_FORM
+    key: example
+    for key, example in every_example().items()
+    if example.has_closed_form and key not in CLASS_LEAVES_ITS_CLOSED_FORM
 }
 #: The examples of the classes that cycle momentum, with it cycled.
 MOMENTUM_EXAMPLES: dict[str, Example] = {

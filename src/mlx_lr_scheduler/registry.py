@@ -41,7 +41,7 @@ from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR, step_lr
 from mlx_lr_scheduler.swa_lr import SWALR, swa_lr
 
-__all__ = ["LONG_RUN", "SCHEDULES", "Example", "PerGroup", "ScheduleEntry"]
+__all__ = ["LONG_RUN", "SCHEDULES", "Example", "PerGroup", "ScheduleEntry", "every_example"]
 
 #: The label of the example every entry has for the benchmarks: configured so the LR
 #: keeps changing over a million steps without reaching an error.
@@ -770,3 +770,12 @@ SCHEDULES: dict[str, ScheduleEntry] = {
         ),
     ]
 }
+
+
+def every_example() -> dict[str, Example]:
+    """Every example of every entry, keyed ``"Class: label"``."""
+    return {
+        f"{name}: {example.label}": example
+        for name, entry in SCHEDULES.items()
+        for example in entry.examples
+    }

@@ -1,4 +1,4 @@
-"""``state_dict()`` / ``load_state_dict()`` of the issue-2 schedulers.
+"""``state_dict()`` / ``load_state_dict()`` of the composable schedulers and their compositions.
 
 * the state is plain JSON data, for every class, composites included;
 * a state loaded into a scheduler built with other arguments continues exactly
@@ -24,12 +24,10 @@ import mlx.optimizers as optim
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
-from strategies import FOUNDATION_LEAVES, STRATEGIES, learning_rates, same_shape
+from strategies import COMPOSABLE, STRATEGIES, learning_rates, same_shape
 
 import mlx_lr_scheduler as lib
 from oracle import MLX, TORCH, first_mismatch, mlx_optimizer, record, run_both, torch_optimizer
-
-ISSUE_2 = [*FOUNDATION_LEAVES, "SequentialLR", "ChainedScheduler"]
 
 
 def leaf_lrs(optimizer):
@@ -65,7 +63,7 @@ def groups_and_lrs(draw):
 # -- JSON ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @settings(max_examples=25)
 @given(data=hs.data())
 def test_state_dict_is_plain_json_and_round_trips(name, data):
@@ -92,7 +90,7 @@ def test_state_dict_is_plain_json_and_round_trips(name, data):
 # -- loading into a scheduler built with other arguments, as torch does ---------------------------
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @settings(max_examples=50)
 @given(data=hs.data())
 def test_loading_into_other_arguments_continues_as_torch(name, data):
@@ -123,7 +121,7 @@ def test_loading_into_other_arguments_takes_the_saved_arguments():
 # -- a state written by torch 2.13 ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @settings(max_examples=50)
 @given(data=hs.data())
 def test_torch_state_dict_loads_and_continues_bit_exactly(name, data):
@@ -216,7 +214,7 @@ def assert_refused_untouched(scheduler, optimizer, bad_state, match=None):
 BAD_VALUES = [None, "x", math.nan, True, {"bogus": 1}, [[1.0]]]
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @settings(max_examples=60)
 @given(data=hs.data())
 def test_corrupted_state_is_refused_and_changes_nothing(name, data):
@@ -241,7 +239,7 @@ def test_corrupted_state_is_refused_and_changes_nothing(name, data):
     assert_refused_untouched(scheduler, optimizer, state)
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 def test_another_class_state_is_refused(name):
     scheduler, optimizer = stepped(name)
     other = "ExponentialLR" if name != "ExponentialLR" else "StepLR"
@@ -252,7 +250,7 @@ def test_another_class_state_is_refused(name):
     assert_refused_untouched(scheduler, optimizer, t_sched.state_dict())
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 def test_wrong_number_of_groups_is_refused(name):
     scheduler, optimizer = stepped(name)
     one_group = EXAMPLES[name](MLX, mlx_optimizer(LRS[:1]))

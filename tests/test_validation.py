@@ -1,4 +1,4 @@
-"""Bad input to the issue-2 schedulers: refused where it enters, never a later crash.
+"""Bad input to the composable schedulers: refused where it enters, never a later crash.
 
 * A hypothesis fuzz of the constructor arguments (ints, floats with 0, negatives,
   NaN, inf and subnormals, bools, strings, None, lists of every length): every
@@ -19,12 +19,10 @@ import mlx.optimizers as optim
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
-from strategies import FOUNDATION_LEAVES
+from strategies import COMPOSABLE
 
 import mlx_lr_scheduler as lib
 from oracle import MLX, TORCH, mlx_optimizer, torch_optimizer
-
-ISSUE_2 = [*FOUNDATION_LEAVES, "SequentialLR", "ChainedScheduler"]
 
 
 def leaf_lrs(optimizer):
@@ -230,13 +228,13 @@ def _fuzz(name, data, bad_arguments):
         assert_steps_safely(scheduler, optimizer)
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @given(data=hs.data())
 def test_one_bad_argument_is_refused_naming_it_or_steps_safely(name, data):
     _fuzz(name, data, lambda keys: [data.draw(hs.sampled_from(keys), label="fuzzed")])
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @settings(max_examples=100)
 @given(data=hs.data())
 def test_bad_arguments_together_are_refused_naming_one_or_step_safely(name, data):

@@ -10,22 +10,13 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_callable, check_int, check_real
+from mlx_lr_scheduler.validation import LR, STEPS_PER_EPOCH, Arguments, Function
 
 __all__ = ["LambdaLR", "MultiplicativeLR", "lambda_lr"]
 
 LrLambda = Callable[[int], float]
 
-
-def _per_group_lambdas(lr_lambda: Any, n_groups: int) -> list[LrLambda]:
-    if isinstance(lr_lambda, (list, tuple)):
-        if len(lr_lambda) != n_groups:
-            raise ValueError(
-                f"lr_lambda must have one function per parameter group ({n_groups}), "
-                f"but got {len(lr_lambda)}"
-            )
-        return [check_callable(f"lr_lambda[{i}]", fn) for i, fn in enumerate(lr_lambda)]
-    return [check_callable("lr_lambda", lr_lambda)] * n_groups
+ARGUMENTS = Arguments(base_lr=LR, lr_lambda=Function(), steps_per_epoch=STEPS_PER_EPOCH)
 
 
 def _saves_state(fn: LrLambda) -> bool:
@@ -54,11 +45,13 @@ class _LambdaScheduler(LRScheduler):
         "lr_lambdas": st.Field(_load_lambdas, _dump_lambdas),
     }
 
+    lr_lambdas: list[LrLambda]
+
     def __init__(
         self, optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1
     ) -> None:
         groups = self._bind(optimizer)
-        self.lr_lambdas = _per_group_lambdas(lr_lambda, len(groups))
+        self.lr_lambdas = ARGUMENTS.per_group("lr_lambda", lr_lambda, len(groups))
         super().__init__(optimizer, last_epoch)
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
@@ -188,9 +181,9 @@ def lambda_lr(base_lr: float, lr_lambda: LrLambda, steps_per_epoch: int = 1) -> 
         >>> schedule(mx.arange(4))
         array([0.5, 0.25, 0.125, 0.0625], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    lr_lambda = check_callable("lr_lambda", lr_lambda)
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    lr_lambda = ARGUMENTS.check("lr_lambda", lr_lambda)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)

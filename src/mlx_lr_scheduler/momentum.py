@@ -54,7 +54,7 @@ import mlx.optimizers as optim
 
 from mlx_lr_scheduler.param_groups import GROUP_ATTRIBUTE, ParamGroup
 from mlx_lr_scheduler.scheduler import LR_LIMIT, LRScheduler
-from mlx_lr_scheduler.validation import check_real, per_group
+from mlx_lr_scheduler.validation import check_real, missing_group_entry, per_group
 
 __all__ = [
     "MomentumCycling",
@@ -476,11 +476,7 @@ def require_group_entries(
     for i, group in enumerate(groups):
         for key in keys:
             if key not in group:
-                raise KeyError(
-                    f"param {key!r} is not specified in param_groups[{i}] when resuming a "
-                    f"scheduler with last_epoch={last_epoch}: create the scheduler with "
-                    "last_epoch=-1 and load its state_dict() instead"
-                )
+                raise missing_group_entry(key, i, last_epoch)
 
 
 # -- the base of the schedulers that cycle momentum ------------------------------------

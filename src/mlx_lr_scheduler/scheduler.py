@@ -22,9 +22,10 @@ from typing import Any, ClassVar
 import mlx.core as mx
 
 from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler import torch_state
 from mlx_lr_scheduler.param_groups import ParamGroup, param_groups
 from mlx_lr_scheduler.schedule_math import Schedule, check_step
-from mlx_lr_scheduler.validation import check_int
+from mlx_lr_scheduler.validation import check_int, missing_group_entry
 
 __all__ = ["EPOCH_DEPRECATION_WARNING", "LR_LIMIT", "LRScheduler"]
 
@@ -108,11 +109,7 @@ class LRScheduler:
         else:
             for i, group in enumerate(groups):
                 if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                        f"resuming a scheduler with last_epoch={last_epoch}: create the "
-                        "scheduler with last_epoch=-1 and load its state_dict() instead"
-                    )
+                    raise missing_group_entry("initial_lr", i, last_epoch)
         self.base_lrs = [group["initial_lr"] for group in groups]
         self.last_epoch = last_epoch
         self._initial_step()
@@ -366,6 +363,8 @@ class LRScheduler:
         Also restores each group's learning rate (the last one the scheduler
         set) and ``initial_lr``, which torch keeps in the optimizer's state.
         """
+        if torch_state.is_torch_state(state_dict):
+            state_dict = torch_state.from_torch_state(self, state_dict)
         self._apply_state(self._check_state(state_dict))
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:

@@ -10,21 +10,31 @@ from torch's key name to a :class:`Field`. The same declaration drives
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import numbers
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from mlx_lr_scheduler.validation import check_choice, check_int, check_real, check_reciprocal
+from mlx_lr_scheduler.validation import (
+    FLOAT32_MAX,
+    Arguments,
+    Choice,
+    Flag,
+    Integer,
+    Real,
+    Spec,
+)
 
 __all__ = [
     "CLASS_KEY",
-    "TORCH_ONLY_KEYS",
     "Field",
     "boolean",
     "check_state_dict",
     "choice",
+    "field",
+    "fields",
     "float_list",
     "integer",
     "optional",
@@ -33,8 +43,6 @@ __all__ = [
 
 #: Key naming the scheduler class in our state dicts (absent from torch's; optional on load).
 CLASS_KEY = "scheduler"
-#: torch writes these private flags into its state dicts; they carry no state, so we skip them.
-TORCH_ONLY_KEYS = frozenset({"_is_initial", "_get_lr_called_within_step", "_scale_fn_ref"})
 
 
 def _plain_copy(value: Any) -> Any:
@@ -51,32 +59,33 @@ class Field:
     """
 
     load: Callable[[str, Any, int], Any]
-    dump: Callable[[Any], Any] = field(default=_plain_copy)
+    dump: Callable[[Any], Any] = dataclasses.field(default=_plain_copy)
+
+
+def field(spec: Spec) -> Field:
+    """The state field of an argument spec: loaded values are checked as arguments are."""
+    return Field(lambda key, value, _n: spec.check(key, value))
+
+
+def fields(arguments: Arguments, *names: str) -> dict[str, Field]:
+    """The state fields of a schedule's ``arguments`` ``names`` (same key as the argument)."""
+    return {name: field(arguments[name]) for name in names}
 
 
 def integer(minimum: int | None = None) -> Field:
-    return Field(lambda key, value, _n: check_int(key, value, minimum=minimum))
+    return field(Integer(minimum))
 
 
-def real(*, reciprocal: bool = False, **bounds: Any) -> Field:
-    """A finite number within ``bounds`` (see ``check_real``); with ``reciprocal``,
-    also one the schedule can divide by."""
-    if reciprocal:
-        return Field(lambda key, value, _n: check_reciprocal(key, check_real(key, value, **bounds)))
-    return Field(lambda key, value, _n: check_real(key, value, **bounds))
+def real(**bounds: Any) -> Field:
+    return field(Real(**bounds))
 
 
 def boolean() -> Field:
-    def load(key: str, value: Any, _n: int) -> bool:
-        if not isinstance(value, bool):
-            raise TypeError(f"{key} must be a bool, but got {value!r} ({type(value).__name__})")
-        return value
-
-    return Field(load)
+    return field(Flag())
 
 
 def choice(*options: str) -> Field:
-    return Field(lambda key, value, _n: check_choice(key, value, options))
+    return field(Choice(*options))
 
 
 def optional(inner: Field) -> Field:
@@ -101,8 +110,15 @@ def float_list(*, per_group: bool = True, nonnegative: bool = True) -> Field:
             if isinstance(item, bool) or not isinstance(item, numbers.Real):
                 raise TypeError(f"{key}[{i}] must be a number, but got {item!r}")
             number = float(item)
-            if not math.isfinite(number) or (nonnegative and number < 0):
-                constraint = "finite and >= 0" if nonnegative else "finite"
+            # A learning rate reaches the optimizer, which holds a float32.
+            if not (math.isfinite(number) and abs(number) <= FLOAT32_MAX) or (
+                nonnegative and number < 0
+            ):
+                constraint = (
+                    f"in [0, {FLOAT32_MAX!r}] (a float32 learning rate)"
+                    if nonnegative
+                    else "finite as a float32"
+                )
                 raise ValueError(f"{key}[{i}] must be {constraint}, but got {number!r}")
             out.append(number)
         return out
@@ -123,7 +139,7 @@ def check_state_dict(
     tag = state.get(CLASS_KEY)
     if tag is not None and tag != owner:
         raise ValueError(f"state_dict belongs to a {tag}, not a {owner}")
-    unknown = sorted(set(state) - set(schema) - TORCH_ONLY_KEYS - {CLASS_KEY})
+    unknown = sorted(set(state) - set(schema) - {CLASS_KEY})
     if unknown:
         raise ValueError(
             f"{owner} state_dict has unexpected keys {unknown}: is it another scheduler's state?"

@@ -22,6 +22,7 @@ from hypothesis import strategies as hs
 from strategies import FOUNDATION_LEAVES
 
 import mlx_lr_scheduler as lib
+from mlx_lr_scheduler import schedules
 from oracle import MLX, TORCH, mlx_optimizer, torch_optimizer
 
 ISSUE_2 = [*FOUNDATION_LEAVES, "SequentialLR", "ChainedScheduler"]
@@ -561,3 +562,59 @@ def test_power_overflow_torch_raises_overflow_error_we_raise_value_error():
         shrinking = MLX.StepLR(mlx_optimizer([0.1]), step_size=1, gamma=0.5)
         shrinking.step(10**400)  # a vanishing power of a giant epoch is 0, not an error
     assert shrinking.get_last_lr() == [0.0]
+
+
+# -- CyclicLR: a subnormal step size and a long triangular2 run -------------------------------
+
+
+def test_subnormal_step_size_up_torch_overflows_at_the_first_step_we_refuse_it():
+    build = lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=1e-310)  # noqa: E731
+    torch_fails(build, 1, OverflowError)  # t / (2e-310) is inf: floor(inf) raises
+    message = r"step_size_up must have a finite reciprocal .* but got 1e-310"
+    ours_refuses(build, ValueError, message)
+    with pytest.raises(ValueError, match=message):
+        schedules.cyclic_lr(0.01, 0.1, step_size_up=1e-310)
+
+
+def test_triangular2_after_1024_cycles_torch_overflows_we_scale_to_zero():
+    def build(L, optimizer):
+        return L.CyclicLR(optimizer, 0.01, 0.1, step_size_up=8, mode="triangular2")
+
+    # Step 16,384 starts cycle 1,025: torch's 1 / 2.0**1024 raises OverflowError.
+    torch_scheduler = build(TORCH, torch_optimizer([0.1]))
+    ours = build(MLX, mlx_optimizer([0.1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch_scheduler.step(16_380)
+        ours.step(16_380)
+        for _ in range(3):  # the last steps torch can take: bit-exact
+            torch_scheduler.step()
+            ours.step()
+            assert ours.get_last_lr() == torch_scheduler.get_last_lr()
+        with pytest.raises(OverflowError):
+            torch_scheduler.step()
+    schedule = schedules.cyclic_lr(0.01, 0.1, step_size_up=8, mode="triangular2")
+    for step in (16_384, 16_388, 10**6, 10**9):  # a valid configuration never crashes
+        if step > 16_384:
+            ours.load_state_dict({**ours.state_dict(), "last_epoch": step - 1})
+        ours.step()
+        assert ours.get_last_lr() == [0.01] == [schedule(step)]
+
+
+def test_missing_group_entry_on_resume_starts_with_torch_wording():
+    with pytest.raises(KeyError) as torch_error:
+        TORCH.StepLR(torch_optimizer([0.1]), 3, last_epoch=4)
+    torch_words = torch_error.value.args[0].split("\n")[0].rstrip(".")
+    assert torch_words == (
+        "param 'initial_lr' is not specified in param_groups[0] when resuming scheduler "
+        "with last_epoch >= 0"
+    )
+    with pytest.raises(KeyError) as ours:
+        MLX.StepLR(mlx_optimizer([0.1]), 3, last_epoch=4)
+    assert ours.value.args[0].startswith(torch_words + " ")
+    # The same words for the other entries a resumed OneCycleLR needs (torch: a bare KeyError).
+    optimizer = mlx_optimizer([0.1])
+    MLX.StepLR(optimizer, 3)  # sets initial_lr, not max_lr
+    with pytest.raises(KeyError) as ours:
+        MLX.OneCycleLR(optimizer, 1.0, total_steps=10, last_epoch=4)
+    assert ours.value.args[0].startswith(torch_words.replace("'initial_lr'", "'max_lr'") + " ")

@@ -274,14 +274,17 @@ class CyclicLR(MomentumCycling):
     # -- state (the momentum's part: MomentumCycling) ----------------------------
     def _check_schedule_state(self, checked: dict[str, Any]) -> None:
         _check_gamma(checked["gamma"], checked["mode"], self._scale_fn_custom)
-        saved_fn = checked["_scale_fn_custom"]
-        if saved_fn is not None and (
-            self._scale_fn_custom is None or isinstance(self._scale_fn_custom, types.FunctionType)
-        ):
+        saved_fn, scale_fn = checked["_scale_fn_custom"], self._scale_fn_custom
+        if saved_fn is None:
+            return
+        if scale_fn is None or isinstance(scale_fn, types.FunctionType):
             raise ValueError(
                 "_scale_fn_custom holds a callable object's state, but this scheduler's "
                 "scale_fn is not a callable object"
             )
+        checked["_scale_fn_custom"] = st.check_attributes(
+            "_scale_fn_custom", vars(scale_fn), saved_fn
+        )
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         saved_fn = checked.pop("_scale_fn_custom")

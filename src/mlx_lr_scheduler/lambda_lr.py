@@ -56,12 +56,15 @@ class _LambdaScheduler(LRScheduler):
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         checked = super()._check_state(state_dict)
-        for i, (fn, saved) in enumerate(zip(self.lr_lambdas, checked["lr_lambdas"])):
-            if saved is not None and not _saves_state(fn):
+        saved = checked["lr_lambdas"]
+        for i, fn in enumerate(self.lr_lambdas):
+            if saved[i] is not None and not _saves_state(fn):
                 raise ValueError(
                     f"lr_lambdas[{i}] holds a callable object's state, but this scheduler's "
                     f"lr_lambda[{i}] is {fn!r}, which keeps no state"
                 )
+            if saved[i] is not None:  # checked now: nothing is applied before all of it is
+                saved[i] = st.check_attributes(f"lr_lambdas[{i}]", vars(fn), saved[i])
         return checked
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
@@ -69,7 +72,7 @@ class _LambdaScheduler(LRScheduler):
         super()._apply_state(checked)
         for fn, attributes in zip(self.lr_lambdas, saved):
             if attributes is not None:
-                vars(fn).update(copy.deepcopy(attributes))
+                vars(fn).update(attributes)
 
 
 class LambdaLR(_LambdaScheduler):

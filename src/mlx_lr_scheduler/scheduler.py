@@ -15,6 +15,8 @@ closed form exists, ``_get_closed_form_lr()`` serves ``step(epoch)``.
 
 from __future__ import annotations
 
+import copy
+import json
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
@@ -351,11 +353,35 @@ class LRScheduler:
 
     # -- state -----------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """The scheduler's state as plain JSON-serialisable data (torch's key names)."""
+        """The scheduler's state as plain JSON-serialisable data (torch's key names).
+
+        A custom subclass's own public attributes holding plain data are saved too
+        (torch saves its ``__dict__``) and restored on load.
+        """
         state: dict[str, Any] = {st.CLASS_KEY: type(self).__name__}
         for key, entry in self._state_schema.items():
             state[key] = entry.dump(getattr(self, key))
+        for key in self._own_attributes():
+            value = getattr(self, key)
+            try:
+                json.dumps(value, allow_nan=False)
+            except (TypeError, ValueError):
+                continue  # not plain data (a model, an array): the subclass rebuilds it
+            state[key] = copy.deepcopy(value)
         return state
+
+    def _own_attributes(self) -> list[str]:
+        """The public attributes a subclass outside this library adds to the scheduler."""
+        if type(self).__module__.split(".")[0] == __name__.split(".")[0]:
+            return []
+        return [
+            key
+            for key in vars(self)
+            if not key.startswith("_")
+            and key not in self._state_schema
+            and key != "optimizer"
+            and key != "param_groups"
+        ]
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Load a ``state_dict()`` (ours or torch 2.13's) after checking all of it.
@@ -365,12 +391,28 @@ class LRScheduler:
         """
         if torch_state.is_torch_state(state_dict):
             state_dict = torch_state.from_torch_state(self, state_dict)
-        self._apply_state(self._check_state(state_dict))
+        checked = self._check_state(state_dict)
+        # Only a scheduler waiting in a nested SequentialLR sits below -1 (and restarts
+        # at 0 there); stepped from there, torch's formulas leave their domain.
+        epoch = checked.get("last_epoch", -1)
+        if epoch < -1:
+            raise ValueError(
+                f"last_epoch must be an integer >= -1 for a {type(self).__name__} loaded on "
+                f"its own, but got {epoch}"
+            )
+        self._apply_state(checked)
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
-        return st.check_state_dict(
+        own = {key: getattr(self, key) for key in self._own_attributes()}
+        saved = {}
+        if own and isinstance(state_dict, Mapping):
+            saved = {key: value for key, value in state_dict.items() if key in own}
+            state_dict = {key: value for key, value in state_dict.items() if key not in own}
+        checked = st.check_state_dict(
             type(self).__name__, state_dict, self._state_schema, len(self.param_groups)
         )
+        checked.update(st.check_attributes(f"{type(self).__name__} state_dict", own, saved))
+        return checked
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         for key, value in checked.items():

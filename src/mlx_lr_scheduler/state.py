@@ -31,6 +31,7 @@ __all__ = [
     "CLASS_KEY",
     "Field",
     "boolean",
+    "check_attributes",
     "check_state_dict",
     "choice",
     "field",
@@ -148,3 +149,45 @@ def check_state_dict(
     if missing:
         raise ValueError(f"{owner} state_dict is missing keys {missing}")
     return {key: entry.load(key, state[key], n_groups) for key, entry in schema.items()}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, numbers.Real):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a dict"
+    return type(value).__name__
+
+
+def check_attributes(key: str, current: Mapping[str, Any], saved: Any) -> dict[str, Any]:
+    """Attributes to set on an object (a callable object's ``__dict__``, a subclass's own
+    fields), checked against the ones it holds: each keeps its kind (a number stays a
+    finite number, a string a string, ...); an attribute it holds as ``None`` takes any.
+
+    Returns a copy to apply; changes nothing.
+    """
+    if not isinstance(saved, Mapping):
+        raise TypeError(f"{key} must be a dict of attributes, but got {_kind(saved)}")
+    checked = {}
+    for name, value in saved.items():
+        if not isinstance(name, str):
+            raise TypeError(f"{key} attribute names must be strings, but got {name!r}")
+        if name in current and current[name] is not None:
+            expected, received = _kind(current[name]), _kind(value)
+            if received != expected:
+                raise TypeError(
+                    f"{key}[{name!r}] must be {expected}, as the object's own "
+                    f"{name} is, but got {value!r}"
+                )
+            if expected == "a number" and not math.isfinite(value):
+                raise ValueError(f"{key}[{name!r}] must be a finite number, but got {value!r}")
+        checked[name] = copy.deepcopy(value)
+    return checked

@@ -88,6 +88,11 @@ def from_torch_state(scheduler: Any, state: Mapping[str, Any]) -> dict[str, Any]
     The result is then checked as our own states are (``load_state_dict``).
     """
     ours = {key: value for key, value in state.items() if key not in TORCH_PRIVATE_KEYS}
+    if type(scheduler).__module__.split(".")[0] != __package__:
+        # A custom subclass: torch saved its whole __dict__, private attributes included,
+        # which cannot be told from torch's own; ours keeps (and loads) the public ones.
+        keep = {*scheduler._state_schema, "_schedulers"}
+        ours = {key: value for key, value in ours.items() if not key.startswith("_") or key in keep}
     for cls in type(scheduler).__mro__:
         hook = _HOOKS.get(cls.__name__)
         if hook is not None:

@@ -164,7 +164,7 @@ class SequentialLR(_Composite):
     _state_schema = {
         "_milestones": st.field(ARGUMENTS["milestones"]),
         "last_epoch": st.integer(minimum=0),
-        "_last_lr": st.float_list(),
+        "_last_lr": st.lr_list(),
     }
 
     def __init__(
@@ -273,7 +273,7 @@ class ChainedScheduler(_Composite):
         epoch 3: 0.125
     """
 
-    _state_schema = {"_last_lr": st.float_list()}
+    _state_schema = {"_last_lr": st.lr_list()}
 
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Any = None) -> None:
         owner = type(self).__name__

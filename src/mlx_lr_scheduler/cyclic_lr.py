@@ -163,7 +163,7 @@ class CyclicLR(MomentumCycling):
     """
 
     _state_schema = {
-        "max_lrs": st.float_list(),
+        "max_lrs": st.lr_list(),
         "total_size": st.field(ARGUMENTS["step_size_up"]),  # a cycle at least as long
         "step_ratio": st.real(low=0.0, high=1.0, low_open=True),
         **st.fields(ARGUMENTS, "mode", "gamma", "scale_mode", "cycle_momentum"),

@@ -168,10 +168,10 @@ class ReduceLROnPlateau(LRScheduler):
     _state_schema = {
         **st.fields(ARGUMENTS, "factor"),
         "default_min_lr": st.optional(st.field(ARGUMENTS["min_lr"])),
-        "min_lrs": st.float_list(),
+        "min_lrs": st.lr_list(),
         **st.fields(ARGUMENTS, "patience", "cooldown", "eps"),
         "last_epoch": st.integer(minimum=0),
-        "_last_lr": st.float_list(),
+        "_last_lr": st.lr_list(),
         "mode_worse": _EXTENDED_REAL,
         **st.fields(ARGUMENTS, "mode", "threshold", "threshold_mode"),
         "best": _EXTENDED_REAL,
@@ -337,7 +337,7 @@ class WarmupThenPlateau(_Composite):
     _state_schema = {
         "milestone": st.field(_MILESTONE),
         "last_epoch": st.integer(minimum=0),
-        "_last_lr": st.float_list(),
+        "_last_lr": st.lr_list(),
     }
 
     def __init__(

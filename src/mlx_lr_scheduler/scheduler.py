@@ -82,12 +82,12 @@ class LRScheduler:
 
     #: The fields of ``state_dict()``, by torch's key names.
     _state_schema: ClassVar[dict[str, st.Field]] = {
-        "base_lrs": st.float_list(),
+        "base_lrs": st.lr_list(),
         # Not bounded below: a scheduler waiting in a SequentialLR nested first in
         # another sits at -2 (both SequentialLRs rewind it), in torch as here.
         "last_epoch": st.integer(),
         "_step_count": st.integer(minimum=0),
-        "_last_lr": st.float_list(),
+        "_last_lr": st.lr_list(),
     }
 
     optimizer: Any

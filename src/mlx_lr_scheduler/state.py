@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlx_lr_scheduler.validation import (
-    FLOAT32_MAX,
+    LOADED_LR,
     Arguments,
     Choice,
     Flag,
@@ -36,8 +36,8 @@ __all__ = [
     "choice",
     "field",
     "fields",
-    "float_list",
     "integer",
+    "lr_list",
     "optional",
     "real",
 ]
@@ -96,33 +96,17 @@ def optional(inner: Field) -> Field:
     )
 
 
-def float_list(*, per_group: bool = True, nonnegative: bool = True) -> Field:
-    """A list of finite floats, one per parameter group when ``per_group``."""
+def lr_list() -> Field:
+    """One learning rate per parameter group, each one an optimizer can hold (float32)."""
 
     def load(key: str, value: Any, n_groups: int) -> list[float]:
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"{key} must be a list of numbers, but got {type(value).__name__}")
-        if per_group and len(value) != n_groups:
+        if len(value) != n_groups:
             raise ValueError(
                 f"{key} must have one value per parameter group ({n_groups}), but got {len(value)}"
             )
-        out = []
-        for i, item in enumerate(value):
-            if isinstance(item, bool) or not isinstance(item, numbers.Real):
-                raise TypeError(f"{key}[{i}] must be a number, but got {item!r}")
-            number = float(item)
-            # A learning rate reaches the optimizer, which holds a float32.
-            if not (math.isfinite(number) and abs(number) <= FLOAT32_MAX) or (
-                nonnegative and number < 0
-            ):
-                constraint = (
-                    f"in [0, {FLOAT32_MAX!r}] (a float32 learning rate)"
-                    if nonnegative
-                    else "finite as a float32"
-                )
-                raise ValueError(f"{key}[{i}] must be {constraint}, but got {number!r}")
-            out.append(number)
-        return out
+        return [LOADED_LR.check(f"{key}[{i}]", item) for i, item in enumerate(value)]
 
     return Field(load, list)
 

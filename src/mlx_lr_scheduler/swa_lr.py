@@ -11,6 +11,7 @@ from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
     LAST_EPOCH,
+    LOADED_LR,
     LR,
     STEPS_PER_EPOCH,
     Arguments,
@@ -55,7 +56,7 @@ def _load_swa_lrs(records: Any, n_groups: int) -> list[float]:
     for i, record in enumerate(records):
         if not isinstance(record, Mapping) or set(record) != {"swa_lr"}:
             raise ValueError(f"{_GROUPS_KEY}[{i}] must be {{'swa_lr': number}}, but got {record!r}")
-        values.append(LR.check(f"{_GROUPS_KEY}[{i}]['swa_lr']", record["swa_lr"]))
+        values.append(LOADED_LR.check(f"{_GROUPS_KEY}[{i}]['swa_lr']", record["swa_lr"]))
     return values
 
 

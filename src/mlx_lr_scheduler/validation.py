@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 __all__ = [
     "FLOAT32_MAX",
     "LAST_EPOCH",
+    "LOADED_LR",
     "LR",
     "STEPS_PER_EPOCH",
     "Arguments",
@@ -259,6 +260,8 @@ class Check(Spec):
 
 #: A learning rate (or a bound of one): a finite number >= 0.
 LR = Real(low=0.0)
+#: A learning rate read from a state: it goes straight to the optimizer's float32.
+LOADED_LR = Real(low=0.0, high=FLOAT32_MAX)
 #: Steps in an epoch, for the schedule functions.
 STEPS_PER_EPOCH = Integer(minimum=1)
 #: A scheduler's ``last_epoch`` argument: -1 for a fresh start.

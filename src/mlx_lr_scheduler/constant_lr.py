@@ -91,11 +91,9 @@ def constant_lr(
 ) -> sm.Schedule:
     r""":class:`ConstantLR` as a function of the step: scaled by ``factor`` until ``total_iters``.
 
-    .. math:: \eta(t) = \eta_0 \cdot \begin{cases} f & e < T \\ 1 & e \ge T \end{cases},
-        \qquad e = \lfloor t / k \rfloor
-
-    with :math:`\eta_0` = ``base_lr``, :math:`f` = ``factor``, :math:`T` =
-    ``total_iters`` and :math:`k` = ``steps_per_epoch``.
+    :class:`ConstantLR`'s :math:`\eta_e` (its formula is there), at the epoch
+    :math:`e = \lfloor t / k \rfloor` of step :math:`t`, with :math:`\eta_0` =
+    ``base_lr`` and :math:`k` = ``steps_per_epoch``.
 
     Args:
         base_lr: the learning rate from epoch ``total_iters`` on, ``>= 0``.

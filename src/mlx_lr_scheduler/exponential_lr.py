@@ -71,11 +71,10 @@ class ExponentialLR(LRScheduler):
 def exponential_lr(base_lr: float, gamma: float, steps_per_epoch: int = 1) -> sm.Schedule:
     r""":class:`ExponentialLR` as a function of the step: multiply by ``gamma`` every epoch.
 
-    .. math:: \eta(t) = \eta_0 \cdot \gamma^{e}, \qquad e = \lfloor t / k \rfloor
-
-    with :math:`\eta_0` = ``base_lr``, :math:`\gamma` = ``gamma`` and :math:`k` =
-    ``steps_per_epoch``. In float32, :math:`\gamma^e` is formed from
-    :math:`\log_2 \gamma` taken in float64 and an exactly split product (see
+    :class:`ExponentialLR`'s :math:`\eta_e` (its formula is there), at the epoch
+    :math:`e = \lfloor t / k \rfloor` of step :math:`t`, with :math:`\eta_0` =
+    ``base_lr`` and :math:`k` = ``steps_per_epoch``. In float32, :math:`\gamma^e` is
+    formed from :math:`\log_2 \gamma` taken in float64 and an exactly split product (see
     :class:`~mlx_lr_scheduler.schedule_math.Power`): ``gamma = 0.99999`` stays
     within ``1e-6`` over ``3 * 10**7`` steps, where float32's ``gamma**t`` is off
     by ``1e-2`` at ``10**6``.

@@ -157,10 +157,9 @@ class MultiplicativeLR(_LambdaScheduler):
 def lambda_lr(base_lr: float, lr_lambda: LrLambda, steps_per_epoch: int = 1) -> sm.Schedule:
     r""":class:`LambdaLR` as a function of the step: ``base_lr`` times a function of the epoch.
 
-    .. math:: \eta(t) = \eta_0 \cdot \lambda(e), \qquad e = \lfloor t / k \rfloor
-
-    with :math:`\eta_0` = ``base_lr``, :math:`\lambda` = ``lr_lambda`` and
-    :math:`k` = ``steps_per_epoch``.
+    :class:`LambdaLR`'s :math:`\eta_e` (its formula is there), at the epoch
+    :math:`e = \lfloor t / k \rfloor` of step :math:`t`, with :math:`\eta_0` =
+    ``base_lr`` and :math:`k` = ``steps_per_epoch``.
 
     Args:
         base_lr: the learning rate ``lr_lambda`` scales, ``>= 0``.

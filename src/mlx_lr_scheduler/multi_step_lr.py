@@ -121,12 +121,9 @@ def multi_step_lr(
 ) -> sm.Schedule:
     r""":class:`MultiStepLR` as a function of the step: decay by ``gamma`` at each milestone.
 
-    .. math:: \eta(t) = \eta_0 \cdot \gamma^{\#\{m \in M : m \le e\}},
-        \qquad e = \lfloor t / k \rfloor
-
-    with :math:`\eta_0` = ``base_lr``, :math:`M` = ``milestones`` (a milestone
-    listed twice decays twice), :math:`\gamma` = ``gamma`` and :math:`k` =
-    ``steps_per_epoch``.
+    :class:`MultiStepLR`'s :math:`\eta_e` (its formula is there), at the epoch
+    :math:`e = \lfloor t / k \rfloor` of step :math:`t`, with :math:`\eta_0` =
+    ``base_lr`` and :math:`k` = ``steps_per_epoch``.
 
     Args:
         base_lr: the learning rate before the first milestone, ``>= 0``.

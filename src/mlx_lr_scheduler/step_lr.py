@@ -86,11 +86,9 @@ def step_lr(
 ) -> sm.Schedule:
     r""":class:`StepLR` as a function of the step: decay by ``gamma`` every ``step_size`` epochs.
 
-    .. math:: \eta(t) = \eta_0 \cdot \gamma^{\lfloor e / s \rfloor},
-        \qquad e = \lfloor t / k \rfloor
-
-    with :math:`\eta_0` = ``base_lr``, :math:`s` = ``step_size``, :math:`\gamma` =
-    ``gamma`` and :math:`k` = ``steps_per_epoch``.
+    :class:`StepLR`'s :math:`\eta_e` (its formula is there), at the epoch
+    :math:`e = \lfloor t / k \rfloor` of step :math:`t`, with :math:`\eta_0` =
+    ``base_lr`` and :math:`k` = ``steps_per_epoch``.
 
     Args:
         base_lr: the learning rate at step 0, ``>= 0``.

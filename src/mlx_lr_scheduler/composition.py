@@ -11,7 +11,7 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import LAST_EPOCH, Arguments, Check, check_callable, check_int
+from mlx_lr_scheduler.validation import LAST_EPOCH, Arguments, Check, Function, check_int
 
 __all__ = ["ChainedScheduler", "SequentialLR", "sequential_lr"]
 
@@ -357,4 +357,4 @@ def _check_schedule_list(schedules: Any) -> list[Any]:
         raise TypeError(f"schedules must be a list of schedule functions, but got {schedules!r}")
     if len(schedules) < 1:
         raise ValueError("sequential_lr expects at least one schedule, but got an empty list")
-    return [check_callable(f"schedules[{i}]", function) for i, function in enumerate(schedules)]
+    return [Function().check(f"schedules[{i}]", function) for i, function in enumerate(schedules)]

@@ -20,8 +20,6 @@ from typing import Any
 from mlx_lr_scheduler.validation import (
     LOADED_LR,
     Arguments,
-    Choice,
-    Flag,
     Integer,
     Real,
     Spec,
@@ -30,10 +28,8 @@ from mlx_lr_scheduler.validation import (
 __all__ = [
     "CLASS_KEY",
     "Field",
-    "boolean",
     "check_attributes",
     "check_state_dict",
-    "choice",
     "field",
     "fields",
     "integer",
@@ -79,14 +75,6 @@ def integer(minimum: int | None = None) -> Field:
 
 def real(**bounds: Any) -> Field:
     return field(Real(**bounds))
-
-
-def boolean() -> Field:
-    return field(Flag())
-
-
-def choice(*options: str) -> Field:
-    return field(Choice(*options))
 
 
 def optional(inner: Field) -> Field:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -39,11 +39,8 @@ __all__ = [
     "Integer",
     "Real",
     "Spec",
-    "check_callable",
-    "check_choice",
     "check_int",
     "check_real",
-    "check_reciprocal",
     "missing_group_entry",
     "per_group",
     "power",
@@ -106,19 +103,6 @@ def check_real(
     return result
 
 
-def check_reciprocal(name: str, value: float) -> float:
-    """Return ``value`` if ``1 / value`` is finite (a factor the schedule divides by).
-
-    Refuses 0 and the subnormal floats (about ``5.6e-309`` and below) whose
-    reciprocal overflows to ``inf`` and turns the learning rate into ``inf`` or NaN.
-    """
-    if value == 0 or not math.isfinite(1.0 / value):
-        raise ValueError(
-            f"{name} must have a finite reciprocal (the schedule divides by it), but got {value!r}"
-        )
-    return value
-
-
 def power(base: float, exponent: int) -> float:
     """``base ** exponent`` for a factor ``base >= 0``, ``inf`` where it overflows.
 
@@ -133,21 +117,6 @@ def power(base: float, exponent: int) -> float:
         if base == 1.0:
             return 1.0
         return math.inf if (base > 1.0) == (exponent > 0) else 0.0
-
-
-def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
-    """Return ``value`` if it is one of ``choices``."""
-    if not isinstance(value, str) or value not in choices:
-        options = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {options}, but got {value!r}")
-    return value
-
-
-def check_callable(name: str, value: Any) -> Callable[..., Any]:
-    """Return ``value`` if it is callable."""
-    if not callable(value):
-        raise TypeError(f"{name} must be callable, but got {_describe(value)}")
-    return value  # type: ignore[no-any-return]
 
 
 def per_group(
@@ -219,7 +188,13 @@ class Real(Spec):
             low_open=self.low_open,
             high_open=self.high_open,
         )
-        return check_reciprocal(name, result) if self.reciprocal else result
+        if self.reciprocal and (result == 0 or not math.isfinite(1.0 / result)):
+            # 0, and the subnormals (about 5.6e-309 and below) whose reciprocal is inf.
+            raise ValueError(
+                f"{name} must have a finite reciprocal (the schedule divides by it), "
+                f"but got {result!r}"
+            )
+        return result
 
 
 class Choice(Spec):
@@ -229,7 +204,10 @@ class Choice(Spec):
         self.options = options
 
     def check(self, name: str, value: Any) -> str:
-        return check_choice(name, value, self.options)
+        if not isinstance(value, str) or value not in self.options:
+            options = ", ".join(repr(option) for option in self.options)
+            raise ValueError(f"{name} must be one of {options}, but got {value!r}")
+        return value
 
 
 class Flag(Spec):
@@ -245,7 +223,9 @@ class Function(Spec):
     """A callable."""
 
     def check(self, name: str, value: Any) -> Callable[..., Any]:
-        return check_callable(name, value)
+        if not callable(value):
+            raise TypeError(f"{name} must be callable, but got {_describe(value)}")
+        return value  # type: ignore[no-any-return]
 
 
 class Check(Spec):

@@ -174,6 +174,8 @@ class CyclicLR(MomentumCycling):
     # With cycle_momentum, torch's state keys for the bounds (and the group entries they set).
     _momentum_bound_keys = {"base_momentums": "base_momentum", "max_momentums": "max_momentum"}
 
+    base_momentums: list[float]
+    max_momentums: list[float]
     _scale_fn_ref: ScaleFn
     _scale: ScaleFn
     _scale_by_cycle: bool

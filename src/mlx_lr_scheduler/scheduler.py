@@ -371,16 +371,17 @@ class LRScheduler:
         return state
 
     def _own_attributes(self) -> list[str]:
-        """The public attributes a subclass outside this library adds to the scheduler."""
-        if type(self).__module__.split(".")[0] == __name__.split(".")[0]:
+        """The public attributes a subclass outside this library adds to the scheduler
+        (those the library declares, in its classes' annotations, are not its own)."""
+        package = __name__.split(".")[0]
+        library = [cls for cls in type(self).__mro__ if cls.__module__.split(".")[0] == package]
+        if type(self) is library[0]:
             return []
+        declared = {name for cls in library for name in getattr(cls, "__annotations__", {})}
         return [
             key
             for key in vars(self)
-            if not key.startswith("_")
-            and key not in self._state_schema
-            and key != "optimizer"
-            and key != "param_groups"
+            if not key.startswith("_") and key not in self._state_schema and key not in declared
         ]
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:

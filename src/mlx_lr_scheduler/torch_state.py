@@ -14,7 +14,9 @@ turns it into ours, then it is checked like any other. What it converts:
   after JSON), becomes our sorted list with repeats;
 * ``SWALR``'s ``swa_lr``, which torch keeps in its optimizer's param groups, is taken
   from the groups of the scheduler loading it;
-* ``ReduceLROnPlateau``'s ``best`` and ``mode_worse``, ``inf`` in torch, load as they are.
+* ``ReduceLROnPlateau``'s ``best`` and ``mode_worse``, ``inf`` in torch, load as they are;
+* a custom subclass's state is its ``__dict__``: its private attributes cannot be told
+  from torch's own and are dropped; its public ones load (see ``LRScheduler.state_dict``).
 
 ``CyclicLR`` and ``OneCycleLR`` (:class:`~mlx_lr_scheduler.momentum.MomentumCycling`)
 keep their momentum bounds and entries in the groups too: without the record, the

@@ -284,7 +284,8 @@ def _terminal_plot(curves: Sequence[tuple[str, Preview]], momentum_label: str) -
     figure.label("learning rate", axis="y")
     columns = shutil.get_terminal_size((100, 25)).columns
     figure.plot_size(max(40, min(columns, 120)), 25)
-    figure.show(colorless=not sys.stdout.isatty())
+    # Printed through Python, so a redirect or a capture sees it (show() writes to the fd).
+    print(figure.build().string(colorless=not sys.stdout.isatty()))
 
 
 def _table(arguments: argparse.Namespace) -> None:

@@ -224,7 +224,7 @@ def save_plot(
     right = None
     for i, (label, curve) in enumerate(curves):
         color = colors[i % len(colors)]
-        axes.plot(curve.steps, curve.lrs, color=color, label=_short(label))
+        axes.plot(curve.steps, curve.lrs, color=color, label=_short(label), drawstyle="steps-post")
         if curve.momenta is not None:
             right = right or axes.twinx()
             right.plot(

@@ -152,3 +152,10 @@ def test_empty_batches_refused():
     model, _, _ = regression()
     with pytest.raises(ValueError, match="batches"):
         lr_find(model, optim.SGD(learning_rate=0.1), mse, [], num_steps=5)
+
+
+def test_a_multi_optimizer_is_refused():
+    model, x, y = regression()
+    multi = optim.MultiOptimizer([optim.SGD(0.1), optim.SGD(0.01)], [lambda name, _: "0" in name])
+    with pytest.raises(TypeError, match="MultiOptimizer"):
+        lr_find(model, multi, mse, [(x, y)])

@@ -136,7 +136,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Raise the LR exponentially over --steps updates of the demo's MLP, "
         "print the suggested LR and save the loss-vs-LR plot.",
     )
-    find.add_argument("--start-lr", type=float, default=1e-6, help="first LR (default 1e-6)")
+    find.add_argument("--start-lr", type=float, default=1e-7, help="first LR (default 1e-7)")
     find.add_argument("--end-lr", type=float, default=10.0, help="last LR (default 10)")
     find.add_argument("--steps", type=int, default=100, help="updates in the sweep (default 100)")
     find.add_argument(
@@ -330,7 +330,7 @@ def _find(arguments: argparse.Namespace) -> None:
 
     for module in ("tqdm", "sklearn", "matplotlib"):
         require(module, f"{PROG} find")
-    result = demo.find_suggestion(
+    result = demo.range_test(
         arguments.start_lr, arguments.end_lr, arguments.steps, progress=not arguments.quiet
     )
     result.plot(arguments.output)

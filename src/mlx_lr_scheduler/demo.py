@@ -31,12 +31,15 @@ from mlx_lr_scheduler.spec import parse_spec
 __all__ = [
     "DemoResult",
     "Digits",
+    "accuracy",
     "batches",
+    "batches_per_epoch",
     "default_spec",
     "digits",
     "loss_fn",
     "make_model",
     "plot_training",
+    "range_test",
     "train",
 ]
 
@@ -121,6 +124,7 @@ def batches(
 
 
 def batches_per_epoch(data: Digits, batch_size: int = BATCH_SIZE) -> int:
+    """Full batches in one pass over the training set (the scheduler's steps per epoch)."""
     return int(data.x_train.shape[0]) // batch_size
 
 
@@ -145,6 +149,7 @@ def train(
     Args:
         spec: a SPEC (see :mod:`mlx_lr_scheduler.spec`) counted in updates
             (batches); None for :func:`default_spec` over the whole run.
+            ``ReduceLROnPlateau`` and ``WarmupThenPlateau`` step on each batch's loss.
         epochs: passes over the training set.
         lr: AdamW's learning rate, the scheduler's ``base_lr``.
         progress: show a tqdm progress bar (epoch, loss, accuracy, LR).
@@ -261,8 +266,8 @@ def plot_training(result: DemoResult, path: str) -> None:
     plt.close(figure)
 
 
-def find_suggestion(start_lr: float, end_lr: float, num_steps: int, progress: bool = True) -> Any:
-    """The LR range test on the demo's model (AdamW) and training batches."""
+def range_test(start_lr: float, end_lr: float, num_steps: int, progress: bool = True) -> Any:
+    """:func:`~mlx_lr_scheduler.lr_finder.lr_find` on the demo's model (AdamW) and batches."""
     from mlx_lr_scheduler.lr_finder import lr_find
 
     data = digits()

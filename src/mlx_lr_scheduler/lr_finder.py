@@ -17,6 +17,7 @@ from typing import Any
 
 import mlx.core as mx
 import mlx.nn as nn
+import mlx.optimizers as optim
 from mlx.utils import tree_map
 
 from mlx_lr_scheduler.validation import check_choice, check_int, check_real
@@ -113,8 +114,9 @@ def lr_find(
 
     Args:
         model: the ``mlx.nn.Module`` to train.
-        optimizer: an ``mlx.optimizers.Optimizer`` with a fixed learning rate (it
-            is overwritten at each update, and restored).
+        optimizer: one ``mlx.optimizers.Optimizer`` with a fixed learning rate, not a
+            schedule function (the sweep writes ``state["learning_rate"]`` before each
+            update, and restores it).
         loss_fn: ``loss_fn(model, *batch)``, a scalar loss.
         batches: an iterable of batches (tuples of arguments for ``loss_fn``); it
             is cycled if it holds fewer than ``num_steps``.
@@ -147,6 +149,11 @@ def lr_find(
     mode = check_choice("mode", mode, ("exp", "linear"))
     smooth = check_real("smooth", smooth, low=0.0, high=1.0, high_open=True)
     diverge_threshold = check_real("diverge_threshold", diverge_threshold, low=1.0, low_open=True)
+    if not isinstance(optimizer, optim.Optimizer) or isinstance(optimizer, optim.MultiOptimizer):
+        raise TypeError(
+            "optimizer must be one mlx.optimizers.Optimizer (not a MultiOptimizer), "
+            f"but got {type(optimizer).__name__}"
+        )
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an mlx.nn.Module, but got {type(model).__name__}")
     if not callable(loss_fn):

@@ -128,7 +128,9 @@ def test_missing_extra_is_one_line(module, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, module, None)  # the import now fails
     code = main(["demo", "--epochs", "1"])
     assert_one_line_error(
-        code, capsys.readouterr().err, 'needs the cli extra: pip install "mlx-lr-scheduler[cli]"'
+        code,
+        capsys.readouterr().err,
+        'mlx-lr demo needs the cli extra: pip install "mlx-lr-scheduler[cli]"',
     )
 
 

@@ -171,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments.run(arguments)
     except (SpecError, MissingExtraError, ValueError, TypeError, KeyError, OSError) as error:
         message = error.args[0] if error.args else type(error).__name__
+        if isinstance(error, MissingExtraError):  # it names the command already
+            print(message, file=sys.stderr)
+            return 2
         if isinstance(error, OSError) and error.strerror:
             message = f"{error.strerror}: {error.filename}"
         print(f"{PROG} {arguments.command}: error: {message}", file=sys.stderr)

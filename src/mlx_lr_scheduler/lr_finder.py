@@ -32,7 +32,8 @@ class LRFindResult:
     ``lrs[i]`` is the LR of update ``i`` and ``losses[i]`` the smoothed loss after
     it. The suggestions (each None when the sweep is too short to tell):
 
-    * ``steepest``: where the smoothed loss falls fastest per decade of LR;
+    * ``steepest``: where the smoothed loss falls fastest per decade of LR, before its
+      lowest point;
     * ``valley``: two thirds of the way down the longest stretch over which the
       loss keeps falling (fastai's default, and :attr:`suggestion`);
     * ``minimum_over_10``: a tenth of the LR at the lowest loss.
@@ -260,20 +261,24 @@ def _progress_bar(total: int) -> Any:
 
 
 def _result(lrs: list[float], losses: list[float], diverged: bool) -> LRFindResult:
-    # As fastai: leave out the first tenth (the average is still settling) and, when
-    # the sweep ran long enough, the last few points (the blow-up).
     n = len(losses)
     finite = [i for i in range(n) if math.isfinite(losses[i])]
-    minimum_over_10 = lrs[min(finite, key=lambda i: losses[i])] / 10 if finite else None
+    if not finite:
+        return LRFindResult(lrs, losses, None, None, None, diverged)
+    lowest = min(finite, key=losses.__getitem__)
+    # As fastai: leave out the first tenth (the average is still settling) and, when
+    # the sweep ran long enough, the last few points (the blow-up).
     start, end = n // 10, n - 5 if n >= 20 else n
-    xs = [math.log10(lr) for lr in lrs[start:end]]
     ys = losses[start:end]
     if len(ys) < 3 or not all(math.isfinite(y) for y in ys):
-        return LRFindResult(lrs, losses, None, None, minimum_over_10, diverged)
-    slopes = [(ys[i + 1] - ys[i - 1]) / (xs[i + 1] - xs[i - 1]) for i in range(1, len(ys) - 1)]
-    steepest = lrs[start + 1 + min(range(len(slopes)), key=slopes.__getitem__)]
+        return LRFindResult(lrs, losses, None, None, lrs[lowest] / 10, diverged)
+    # The steepest fall comes before the lowest loss: past it the loss only climbs.
+    descent = min(end, lowest + 1)
+    xs = [math.log10(lr) for lr in lrs[start:descent]]
+    slopes = [(ys[i + 1] - ys[i - 1]) / (xs[i + 1] - xs[i - 1]) for i in range(1, len(xs) - 1)]
+    steepest = lrs[start + 1 + min(range(len(slopes)), key=slopes.__getitem__)] if slopes else None
     return LRFindResult(
-        lrs, losses, steepest, _valley(lrs[start:end], ys), minimum_over_10, diverged
+        lrs, losses, steepest, _valley(lrs[start:end], ys), lrs[lowest] / 10, diverged
     )
 
 

@@ -137,11 +137,21 @@ def parse_spec(text: str) -> SchedulerSpec:
         return _from_file(stripped)
     try:
         tree = ast.parse(stripped, mode="eval")
+        return _call(tree.body, top=True)
     except SyntaxError as error:
-        raise SpecError(
-            f"cannot parse SPEC {text!r}: {error.msg} (write e.g. 'StepLR(step_size=10)')"
-        ) from None
-    return _call(tree.body, top=True)
+        reason = error.msg
+    except (ValueError, RecursionError, MemoryError) as error:  # null bytes, deep nesting
+        if isinstance(error, SpecError):
+            raise
+        reason = str(error) or type(error).__name__
+    raise SpecError(
+        f"cannot parse SPEC {_clip(text)}: {reason} (write e.g. 'StepLR(step_size=10)')"
+    )
+
+
+def _clip(text: str, width: int = 80) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= width else shown[: width - 3] + "..."
 
 
 def _call(node: ast.expr, top: bool = False) -> SchedulerSpec:

@@ -1,7 +1,9 @@
 """Scheduled momentum and beta1 inside ``mx.compile``: a compiled run, an eager run and the
 same run in torch 2.13 train a small MLP to the same parameters, step by step, with no
 retrace; the naive way (assigning ``optimizer.momentum`` between compiled steps) is shown
-to be ignored, so these tests can fail. Also the binding itself (``momentum.py``)."""
+to be ignored, so these tests can fail. Also the binding itself (``momentum.py``): a plain
+MLX optimizer converted in place to ``mlx_lr_scheduler.optimizers``' same-named class.
+More in ``tests/test_optimizers.py``."""
 
 from functools import partial
 
@@ -13,7 +15,7 @@ import pytest
 import torch
 from mlx.utils import tree_flatten
 
-from mlx_lr_scheduler import CyclicLR, OneCycleLR
+from mlx_lr_scheduler import CyclicLR, OneCycleLR, optimizers
 from oracle import MLX, TORCH
 
 STEPS = 24
@@ -186,31 +188,40 @@ def _grads(seed, shape=(3, 2)):
 
 
 def test_only_the_cycled_optimizer_changes():
+    """A plain MLX optimizer whose momentum is cycled becomes the importable same-named
+    class of mlx_lr_scheduler.optimizers, in place; no class is made at run time."""
     opt, other = optim.SGD(0.1, momentum=0.9), optim.SGD(0.1, momentum=0.9)
     CyclicLR(opt, 0.01, 0.1, step_size_up=3)
-    assert isinstance(opt, optim.SGD) and type(opt).__name__ == "SGD" and type(opt) is not optim.SGD
+    assert type(opt) is optimizers.SGD and isinstance(opt, optim.SGD)
     assert type(other) is optim.SGD and other.momentum == 0.9  # untouched
     assert isinstance(opt.momentum, mx.array) and opt.momentum.dtype == mx.float32
     assert opt.momentum is opt.state["momentum"] and opt.momentum.item() == np.float32(0.9)
     adam = optim.AdamW(0.1, betas=[0.9, 0.98])
     OneCycleLR(adam, 1.0, total_steps=10, max_momentum=0.93)
+    assert type(adam) is optimizers.AdamW
     beta1, beta2 = adam.betas
     assert beta1 is adam.state["beta1"] and beta1.item() == np.float32(0.93) and beta2 == 0.98
+    assert adam.weight_decay.item() == np.float32(0.01)  # moved into the state too
     # A second scheduler on the same optimizer shares the binding.
-    assert type(CyclicLR(opt, 0.01, 0.1).optimizer) is type(opt)
+    assert type(CyclicLR(opt, 0.01, 0.1).optimizer) is optimizers.SGD
 
 
 def test_assigning_momentum_or_betas_still_works():
+    """A value assigned by hand takes effect and is adopted in the records torch keeps in
+    its optimizer (as a hand-set LR is); the next step's schedule takes over, as in torch."""
     opt = optim.SGD(0.1, momentum=0.9)
     sched = CyclicLR(opt, 0.01, 0.1, step_size_up=3)
     opt.momentum = 0.5
-    assert opt.state["momentum"].item() == 0.5 and sched.param_groups[0]["momentum"] == 0.5
+    assert opt.state["momentum"].item() == 0.5
+    assert sched.state_dict()["param_groups"][0]["momentum"] == 0.5
+    assert sched.param_groups[0]["momentum"] == 0.5
     sched.step()  # the schedule takes over again, as in torch
     assert sched.param_groups[0]["momentum"] == pytest.approx(0.9 - 0.1 / 3)
     adam = optim.Adam(0.1)
     sched = CyclicLR(adam, 0.01, 0.1)
     adam.betas = (0.7, 0.95)
     assert adam.betas[0].item() == np.float32(0.7) and adam.betas[1] == 0.95
+    assert sched.state_dict()["param_groups"][0]["betas"] == [0.7, 0.95]
     assert sched.param_groups[0]["betas"] == (0.7, 0.95)
 
 

@@ -13,6 +13,7 @@ from hypothesis import given, reject
 from hypothesis import strategies as hs
 
 from mlx_lr_scheduler import SWALR, CosineAnnealingLR, SequentialLR
+from mlx_lr_scheduler.param_groups import group_of
 from oracle import (
     TORCH,
     UnobservableHandSetLRError,
@@ -251,7 +252,7 @@ def test_bad_arguments_raise_at_construction(name, kwargs, error, torch_error):
     opt = optim.SGD(learning_rate=0.1)
     with pytest.raises(error, match=name):
         SWALR(opt, **kwargs)
-    assert "swa_lr" not in opt._lr_scheduler_param_group  # nothing half-applied
+    assert "swa_lr" not in group_of(opt)  # nothing half-applied
 
 
 def test_a_failed_construction_leaves_no_swa_lr_behind_unlike_torch():
@@ -262,7 +263,7 @@ def test_a_failed_construction_leaves_no_swa_lr_behind_unlike_torch():
     opt = optim.SGD(learning_rate=0.1)
     with pytest.raises(ValueError, match="anneal_strategy"):
         SWALR(opt, 0.01, anneal_strategy="exp")
-    assert "swa_lr" not in opt._lr_scheduler_param_group
+    assert "swa_lr" not in group_of(opt)
 
 
 def test_negative_or_nan_swa_lr_gives_torch_a_negative_or_nan_lr():

@@ -99,10 +99,15 @@ class CyclicLR(MomentumCycling):
         scale_mode: ``"cycle"`` or ``"iterations"``: what ``scale_fn`` is evaluated
             on. Built-in modes set it themselves (``triangular*``: cycle,
             ``exp_range``: iterations). Default: ``"cycle"``.
-        cycle_momentum: cycle the momentum (``SGD``) or ``betas[0]`` (Adam family,
-            ``Lion``) inversely to the LR; an optimizer with neither raises
-            ``ValueError``, as in torch. See :mod:`mlx_lr_scheduler.momentum` for how
-            the value reaches a compiled step. Default: ``True``.
+        cycle_momentum: cycle the momentum (``SGD``, ``Muon``) or ``betas[0]`` (Adam
+            family, ``Lion``) inversely to the LR, written into the optimizer's state
+            so a compiled step follows it. An optimizer of
+            :mod:`mlx_lr_scheduler.optimizers` is used as is; a plain
+            ``mlx.optimizers.SGD`` (``Adam``, ...) is converted in place to the
+            same-named class of :mod:`mlx_lr_scheduler.optimizers`; a user subclass of
+            an MLX optimizer raises ``TypeError``, an optimizer with neither momentum
+            nor betas ``ValueError`` (as in torch). See :mod:`mlx_lr_scheduler.momentum`.
+            Default: ``True``.
         base_momentum: lower momentum bound, in ``[0, 1)``, or one per group (the
             momentum at the LR's peak). Default: ``0.8``.
         max_momentum: upper momentum bound, in ``[0, 1)``, or one per group (the
@@ -501,8 +506,8 @@ def cyclic_momentum(
 
     Returns:
         ``schedule(step)``: a float for an ``int`` step, float32 values for an
-        ``mx.array`` of integer steps (MLX optimizers take momentum as a number:
-        evaluate it yourself, or see :mod:`mlx_lr_scheduler.momentum`).
+        ``mx.array`` of integer steps. Give it as ``momentum=`` or ``betas[0]`` to an
+        optimizer of :mod:`mlx_lr_scheduler.optimizers` (MLX's own take a number).
 
     Example:
         >>> import mlx.core as mx
@@ -511,6 +516,11 @@ def cyclic_momentum(
         (0.9, 0.85, 0.8)
         >>> momentum(mx.array([0, 2, 3, 4]))
         array([0.9, 0.8, 0.85, 0.9], dtype=float32)
+        >>> from mlx_lr_scheduler import optimizers
+        >>> opt = optimizers.Adam(learning_rate=cyclic_lr(1e-3, 1e-2, step_size_up=2),
+        ...                       betas=(momentum, 0.999))
+        >>> opt.betas  # at step 0; the optimizer evaluates it before every update
+        (array(0.9, dtype=float32), 0.999)
     """
     base_momentum = check_momentum("base_momentum", base_momentum)
     max_momentum = check_momentum("max_momentum", max_momentum)

@@ -1,38 +1,38 @@
-"""Scheduled momentum: how ``CyclicLR`` and ``OneCycleLR`` drive an MLX optimizer's
-momentum (``SGD``) or first beta (``Adam``, ``AdamW``, ``Adamax``, ``Lion``).
+"""Scheduled momentum: how ``CyclicLR`` and ``OneCycleLR`` drive an optimizer's momentum
+(``SGD``, ``Muon``) or first beta (``Adam``, ``AdamW``, ``Adamax``, ``Lion``).
 
 torch's schedulers write ``group["momentum"]`` or ``group["betas"][0]``. MLX keeps
-these hyperparameters as plain Python attributes (``optimizer.momentum``,
-``optimizer.betas``), which a compiled train step reads once, at trace time, and
-bakes in: assigning a new value between compiled steps is silently ignored.
+these hyperparameters as plain Python attributes, which a compiled train step reads
+once, at trace time, and bakes in: assigning a new value between compiled steps is
+silently ignored. The optimizers of :mod:`mlx_lr_scheduler.optimizers` keep them in
+their state instead, next to ``learning_rate``, as float32 scalars
+(``state["momentum"]``, ``state["beta1"]``); a compiled step that takes the state as
+input and output (``mx.compile(step, inputs=[model.state, opt.state], outputs=...)``)
+reads each new value, with no retrace, exactly as it reads the scheduled LR.
 
-So when a scheduler cycles momentum, the value moves into the optimizer's state,
-next to ``learning_rate``, as a float32 scalar array:
+So a scheduler with ``cycle_momentum=True`` writes the momentum into that state:
 
-* ``optimizer.state["momentum"]`` for an optimizer with a ``momentum`` (SGD, Muon);
-* ``optimizer.state["beta1"]`` for one with ``betas`` (the Adam family, Lion); the
-  other betas stay Python floats.
+* an optimizer of :mod:`mlx_lr_scheduler.optimizers` (or of a subclass) is used as
+  it is; one whose momentum or beta1 already follows a schedule function is refused
+  (the two would overwrite each other);
+* a **plain MLX optimizer** (``mlx.optimizers.SGD(learning_rate=0.1, momentum=0.9)``,
+  as a torch port writes it) is converted in place to the same-named class of
+  :mod:`mlx_lr_scheduler.optimizers` (``optimizer.__class__`` becomes
+  ``mlx_lr_scheduler.optimizers.SGD``, its momentum, betas[0] and weight decay move
+  into its state; see :func:`mlx_lr_scheduler.optimizers.convert`), so it still cycles
+  inside compiled steps. No class is made at run time: the converted optimizer
+  pickles, and ``type(optimizer)`` is an importable class;
+* an optimizer of a subclass of an MLX optimizer (or any other class with a
+  ``momentum`` or ``betas``) is refused with ``TypeError``: build it from
+  :mod:`mlx_lr_scheduler.optimizers`, or pass ``cycle_momentum=False``;
+* one with neither momentum nor betas (``RMSprop``, ``Adafactor``, ...) raises
+  torch's ``ValueError``.
 
-A compiled step that takes ``optimizer.state`` as input and output
-(``mx.compile(step, inputs=[model.state, opt.state], outputs=...)``) then reads
-each new value, with no retrace, exactly as it reads the scheduled learning rate.
-
-Only the optimizer instances a scheduler cycles change, and only in two ways: their
-class becomes a subclass of their own class (same name, ``isinstance`` still
-holds) in which
-
-* ``optimizer.momentum`` / ``optimizer.betas`` read the state: after each step
-  ``optimizer.momentum`` and ``optimizer.betas[0]`` are **float32 mx.array
-  scalars**, like MLX's own ``optimizer.learning_rate`` (compare with torch's float
-  through ``float(np.float32(x))``, or read the exact float64 value torch holds
-  from ``scheduler.param_groups[i]["momentum"]`` / ``["betas"]``). Assigning
-  them still works and writes the state;
-* the update keeps every array in the dtype it had (a float32 momentum times a
-  bfloat16 buffer would otherwise promote it), and plain ``SGD``'s update, which
-  branches in Python on ``momentum <= 0``, is replaced by the same arithmetic
-  without the branch (with momentum 0 it gives the same parameters).
-
-Nothing in MLX is patched globally.
+After binding, ``optimizer.momentum`` and ``optimizer.betas[0]`` are **float32
+mx.array scalars**, like ``optimizer.learning_rate``: torch's float rounded to float32.
+The float64 value torch holds is kept in the parameter group
+(``scheduler.param_groups[i]["momentum"]`` / ``["betas"]``); a value assigned to the
+optimizer by hand is adopted there, as a hand-set LR is.
 
 The orchestration both schedulers share lives here too, in their base class
 ``MomentumCycling``: writing the momenta computed with the LRs, binding, and the
@@ -44,16 +44,14 @@ own schedule math and state fields.
 from __future__ import annotations
 
 import math
-import numbers
+import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, cast
 
-import mlx.core as mx
-import mlx.optimizers as optim
-
-from mlx_lr_scheduler.param_groups import GROUP_ATTRIBUTE, ParamGroup
-from mlx_lr_scheduler.scheduler import LR_LIMIT, LRScheduler
+from mlx_lr_scheduler import optimizers
+from mlx_lr_scheduler.param_groups import ParamGroup, shortest_decimal
+from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_real, per_group
 
 __all__ = [
@@ -63,9 +61,12 @@ __all__ = [
     "restore_groups_on_failure",
 ]
 
-#: Keys of the scheduled values in an MLX optimizer's state.
-MOMENTUM_KEY = "momentum"
-BETA1_KEY = "beta1"
+#: Keys of the scheduled values in an optimizer's state.
+MOMENTUM_KEY = optimizers.MOMENTUM_KEY
+BETA1_KEY = optimizers.BETA1_KEY
+_STATE_KEYS = (MOMENTUM_KEY, BETA1_KEY, optimizers.WEIGHT_DECAY_KEY)
+#: The optimizer attributes a conversion moves into the state (restored on failure).
+_ATTRIBUTES = ("momentum", "betas", "weight_decay", "_later_betas")
 #: The state_dict key of the per-group records (torch keeps them in its optimizer).
 _GROUPS_KEY = "param_groups"
 
@@ -77,166 +78,8 @@ def check_momentum(name: str, value: Any) -> float:
     return check_real(name, value, low=0.0, high=1.0, high_open=True)
 
 
-def _group_of(optimizer: Any) -> ParamGroup:
-    return cast(ParamGroup, optimizer.__dict__[GROUP_ATTRIBUTE])
-
-
-def _scalar(value: float) -> mx.array:
-    return mx.array(value, dtype=mx.float32)
-
-
-def _keeping_dtypes(
-    update: Callable[[mx.array, mx.array, dict[str, Any]], mx.array],
-    gradient: mx.array,
-    parameter: mx.array,
-    state: dict[str, Any],
-) -> mx.array:
-    """Run ``update`` and cast the new parameter and state back to their dtypes.
-
-    The scheduled momentum is a float32 array where MLX had a Python float, which
-    would promote a bfloat16 or float16 buffer to float32. For float32 models
-    nothing is cast (the check happens in Python, at trace time).
-    """
-    dtypes = {key: value.dtype for key, value in state.items() if isinstance(value, mx.array)}
-    new_parameter = update(gradient, parameter, state)
-    for key, dtype in dtypes.items():
-        value = state[key]
-        if isinstance(value, mx.array) and value.dtype != dtype:
-            state[key] = value.astype(dtype)
-    if new_parameter.dtype != parameter.dtype:
-        new_parameter = new_parameter.astype(parameter.dtype)
-    return new_parameter
-
-
-class _MomentumFromState:
-    """``optimizer.momentum`` read from, and written to, ``optimizer.state["momentum"]``."""
-
-    state: Any
-
-    @property
-    def momentum(self) -> Any:
-        value = self.state.get(MOMENTUM_KEY)
-        if value is None:  # the state was replaced by one saved before the binding
-            value = _scalar(_group_of(self)["momentum"])
-        return value
-
-    @momentum.setter
-    def momentum(self, value: Any) -> None:
-        _write_momentum(_group_of(self), float(value))
-
-    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]) -> Any:
-        return _keeping_dtypes(cast(Any, super()).apply_single, gradient, parameter, state)
-
-
-class _SGDMomentumFromState(_MomentumFromState):
-    """MLX's SGD update without its Python branch on the (now traced) momentum."""
-
-    weight_decay: float
-    dampening: float
-    nesterov: bool
-    learning_rate: Any
-
-    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]) -> Any:
-        return _keeping_dtypes(self._sgd_update, gradient, parameter, state)
-
-    def _sgd_update(self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]) -> Any:
-        # v <- mu v + (1 - tau) g;  w <- w - lr (g + mu v if nesterov else v).
-        # With mu = 0 this is w - lr g, MLX's momentum-free update.
-        if self.weight_decay != 0:
-            gradient = gradient + self.weight_decay * parameter
-        momentum = self.momentum
-        velocity = momentum * state["v"]
-        velocity = velocity + ((1 - self.dampening) * gradient if self.dampening > 0 else gradient)
-        state["v"] = velocity
-        update = gradient + momentum * velocity if self.nesterov else velocity
-        return parameter - self.learning_rate.astype(gradient.dtype) * update
-
-
-class _Beta1FromState:
-    """``optimizer.betas[0]`` read from, and written to, ``optimizer.state["beta1"]``."""
-
-    state: Any
-
-    @property
-    def betas(self) -> tuple[Any, ...]:
-        stored = _group_of(self)["betas"]
-        value = self.state.get(BETA1_KEY)
-        if value is None:  # the state was replaced by one saved before the binding
-            value = _scalar(stored[0])
-        return (value, *stored[1:])
-
-    @betas.setter
-    def betas(self, value: Sequence[Any]) -> None:
-        _write_betas(_group_of(self), tuple(float(beta) for beta in value))
-
-    def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]) -> Any:
-        return _keeping_dtypes(cast(Any, super()).apply_single, gradient, parameter, state)
-
-
-# The only writers of a scheduled momentum: the float64 value in the group (torch's
-# group["momentum"] / group["betas"]), its float32 rounding in the optimizer state.
-def _write_momentum(group: ParamGroup, value: float) -> None:
-    group.entries["momentum"] = value
-    group.write_scalar(MOMENTUM_KEY, value)
-
-
-def _write_betas(group: ParamGroup, betas: tuple[float, ...]) -> None:
-    group.entries["betas"] = betas
-    group.write_scalar(BETA1_KEY, betas[0])
-
-
-# One subclass per (MLX optimizer class, mixin), made on first use.
-_SCHEDULED_CLASSES: dict[tuple[type, type], type] = {}
-
-
-def _scheduled_class(cls: type, mixin: type) -> type:
-    key = (cls, mixin)
-    scheduled = _SCHEDULED_CLASSES.get(key)
-    if scheduled is None:
-        scheduled = type(
-            cls.__name__,
-            (mixin, cls),
-            {
-                "__doc__": f"{cls.__qualname__} whose scheduled momentum lives in its state "
-                "(made by mlx_lr_scheduler.momentum).",
-                "__qualname__": cls.__qualname__,
-                "_lr_scheduler_original_class": cls,
-            },
-        )
-        _SCHEDULED_CLASSES[key] = scheduled
-    return scheduled
-
-
-def _uses_beta1(optimizer: Any) -> bool | None:
-    """True for ``betas``, False for ``momentum``, None for neither (torch prefers betas)."""
-    if isinstance(optimizer, (_Beta1FromState, _MomentumFromState)):
-        return isinstance(optimizer, _Beta1FromState)
-    betas = getattr(optimizer, "betas", None)
-    if isinstance(betas, (list, tuple)) and len(betas) >= 1:
-        return True
-    momentum = getattr(optimizer, "momentum", None)
-    if isinstance(momentum, numbers.Real) or (
-        isinstance(momentum, mx.array) and momentum.size == 1
-    ):
-        return False
-    return None
-
-
-def _bind(optimizer: Any, uses_beta1: bool) -> None:
-    if isinstance(optimizer, (_Beta1FromState, _MomentumFromState)):
-        return  # already bound by another scheduler
-    cls = type(optimizer)
-    if uses_beta1:
-        betas = tuple(float(beta) for beta in optimizer.__dict__.pop("betas", optimizer.betas))
-        optimizer.__class__ = _scheduled_class(cls, _Beta1FromState)
-        _write_betas(_group_of(optimizer), betas)
-        return
-    momentum = float(optimizer.__dict__.pop("momentum", optimizer.momentum))
-    plain_sgd = isinstance(optimizer, optim.SGD) and cls.apply_single is optim.SGD.apply_single
-    optimizer.__class__ = _scheduled_class(
-        cls, _SGDMomentumFromState if plain_sgd else _MomentumFromState
-    )
-    _write_momentum(_group_of(optimizer), momentum)
+def _float32(value: float) -> float:
+    return float(struct.unpack("f", struct.pack("f", value))[0])
 
 
 class ScheduledMomentum:
@@ -244,64 +87,118 @@ class ScheduledMomentum:
 
     ``get()`` is the float64 value torch would hold in ``group["momentum"]`` or
     ``group["betas"][0]``; ``set(value)`` stores it in the group and its float32
-    rounding in the optimizer state.
+    rounding in the optimizer state (``state["momentum"]`` or ``state["beta1"]``).
     """
 
-    __slots__ = ("group", "uses_beta1")
+    __slots__ = ("group", "state_key", "uses_beta1")
 
     def __init__(self, group: ParamGroup, uses_beta1: bool) -> None:
         self.group = group
         self.uses_beta1 = uses_beta1
+        self.state_key = BETA1_KEY if uses_beta1 else MOMENTUM_KEY
+        if self.key not in group.entries:  # the first scheduler on this optimizer
+            current = shortest_decimal(group.optimizer.state[self.state_key].item())
+            self._store(current)
 
     @property
     def key(self) -> str:
         """torch's name for the group entry: ``"betas"`` or ``"momentum"``."""
         return _momentum_key(self.uses_beta1)
 
-    def get(self) -> float:
+    def _store(self, value: float) -> None:
+        entries = self.group.entries
         if self.uses_beta1:
-            return float(self.group["betas"][0])
-        return float(self.group["momentum"])
+            entries["betas"] = (value, *self.group.optimizer.betas[1:])
+        else:
+            entries["momentum"] = value
+
+    def get(self) -> float:
+        """The float64 value; one assigned to the optimizer by hand since is adopted (the
+        shortest decimal of its float32, as for a hand-set LR)."""
+        entry = self.group.entries[self.key]
+        value = float(entry[0] if self.uses_beta1 else entry)
+        current = self.group.optimizer.state[self.state_key].item()
+        if current != _float32(value):
+            value = shortest_decimal(current)
+            self._store(value)
+        return value
 
     def set(self, value: float) -> None:
         group = self.group
         if self.uses_beta1:
-            _write_betas(group, (value, *group.entries["betas"][1:]))
+            group.entries["betas"] = (value, *group.entries["betas"][1:])
         else:
-            _write_momentum(group, value)
+            group.entries["momentum"] = value
+        group.write_scalar(self.state_key, value)
+
+    def record(self) -> float | list[float]:
+        """torch's group entry: the momentum, or the list of betas."""
+        value = self.get()
+        if self.uses_beta1:
+            return [value, *self.group.optimizer.betas[1:]]
+        return value
 
     def __repr__(self) -> str:
         return f"ScheduledMomentum({self.key}={self.get()!r})"
 
 
 def _momentum_kinds(groups: Sequence[ParamGroup]) -> list[bool]:
-    """For each group, True if its optimizer has ``betas``, False for ``momentum``; changes nothing.
+    """For each group, True if its optimizer has ``betas``, False for ``momentum``; changes
+    nothing.
 
     Raises:
-        ValueError: a group's optimizer has neither (torch's message, naming the
-            group and its optimizer).
+        ValueError: a group's optimizer has neither (torch's message, naming the group and
+            its optimizer), or a plain MLX optimizer's values cannot be converted.
+        TypeError: a group's optimizer has no counterpart in ``mlx_lr_scheduler.optimizers``,
+            or its momentum already follows a schedule function.
     """
     kinds = []
     for i, group in enumerate(groups):
-        uses_beta1 = _uses_beta1(group.optimizer)
-        if uses_beta1 is None:
+        optimizer = group.optimizer
+        name = type(optimizer).__qualname__
+        has_betas = hasattr(optimizer, "betas")
+        if not (has_betas or hasattr(optimizer, "momentum")):
             raise ValueError(
-                f"{_NO_MOMENTUM}: parameter group {i} ({type(group.optimizer).__name__}) has "
-                "neither `momentum` nor `betas`; pass cycle_momentum=False"
+                f"{_NO_MOMENTUM}: parameter group {i} ({name}) has neither `momentum` nor "
+                "`betas`; pass cycle_momentum=False"
             )
-        kinds.append(uses_beta1)
+        if optimizers.counterpart(optimizer) is None:
+            raise TypeError(
+                f"cycle_momentum needs the momentum in the optimizer's state (a compiled step "
+                f"bakes a Python attribute in), but parameter group {i} is a {name}, which "
+                "keeps it in a Python attribute and has no counterpart in "
+                "mlx_lr_scheduler.optimizers: build it from mlx_lr_scheduler.optimizers "
+                f"(e.g. a subclass of mlx_lr_scheduler.optimizers.{_mlx_base_name(optimizer)}), "
+                "or pass cycle_momentum=False"
+            )
+        key = BETA1_KEY if has_betas else MOMENTUM_KEY
+        if key in optimizer._schedulers:
+            raise TypeError(
+                f"optimizer (parameter group {i}, {name}) already takes its "
+                f"{'betas[0]' if has_betas else 'momentum'} from a schedule function; build "
+                "it with a number to cycle it with a scheduler, or pass cycle_momentum=False"
+            )
+        kinds.append(has_betas)
     return kinds
 
 
+def _mlx_base_name(optimizer: Any) -> str:
+    for cls in type(optimizer).__mro__:
+        if cls.__module__.startswith("mlx.optimizers") and cls.__name__ != "Optimizer":
+            return cls.__name__
+    return "SGD"
+
+
 def _bind_momentum(groups: Sequence[ParamGroup]) -> list[ScheduledMomentum]:
-    """Bind each group's momentum (or beta1) to its optimizer state; all groups or none.
+    """Bind each group's momentum (or beta1) to its optimizer state, converting plain MLX
+    optimizers; all groups or none (within :func:`restore_groups_on_failure`).
 
     Raises:
-        ValueError: as :func:`_momentum_kinds`, before anything is bound.
+        ValueError, TypeError: as :func:`_momentum_kinds`, before anything is converted.
     """
     kinds = _momentum_kinds(groups)
-    for group, uses_beta1 in zip(groups, kinds):
-        _bind(group.optimizer, uses_beta1)
+    for group in groups:
+        optimizers.convert(group.optimizer)
     return [ScheduledMomentum(group, uses_beta1) for group, uses_beta1 in zip(groups, kinds)]
 
 
@@ -311,12 +208,11 @@ def _momentum_records(momenta: Sequence[ScheduledMomentum]) -> list[dict[str, An
     records = []
     for momentum in momenta:
         group = momentum.group
-        current = list(group["betas"]) if momentum.uses_beta1 else group["momentum"]
         records.append(
             {
                 "max_momentum": group["max_momentum"],
                 "base_momentum": group["base_momentum"],
-                momentum.key: current,
+                momentum.key: momentum.record(),
             }
         )
     return records
@@ -384,10 +280,8 @@ def _apply_momentum_records(
     for record, momentum in zip(records, momenta):
         momentum.group["max_momentum"] = record["max_momentum"]
         momentum.group["base_momentum"] = record["base_momentum"]
-        if momentum.uses_beta1:
-            _write_betas(momentum.group, tuple(record["betas"]))
-        else:
-            _write_momentum(momentum.group, record["momentum"])
+        # beta2 is the optimizer's own hyperparameter: only beta1 is scheduled.
+        momentum.set(record["betas"][0] if momentum.uses_beta1 else record["momentum"])
 
 
 def _check_computed_momenta(owner: str, values: Sequence[float], epoch: int) -> None:
@@ -402,7 +296,8 @@ def _check_computed_momenta(owner: str, values: Sequence[float], epoch: int) -> 
 
 @contextmanager
 def restore_groups_on_failure(groups: Sequence[ParamGroup]) -> Iterator[None]:
-    """Undo every change to the groups (LR, entries, scheduled momentum) if the body raises.
+    """Undo every change to the groups (LR, entries, scheduled momentum, a conversion of
+    the optimizer) if the body raises.
 
     A constructor that fails halfway (e.g. a user's ``scale_fn`` raising on the
     initial step) leaves the optimizer as it found it.
@@ -410,12 +305,12 @@ def restore_groups_on_failure(groups: Sequence[ParamGroup]) -> Iterator[None]:
     saved = [
         (
             dict(group),
-            {key: group.optimizer.state.get(key) for key in (MOMENTUM_KEY, BETA1_KEY)},
+            {key: group.optimizer.state.get(key) for key in _STATE_KEYS},
             type(group.optimizer),
             {
                 key: group.optimizer.__dict__[key]
-                for key in ("momentum", "betas")
-                if key in group.optimizer.__dict__
+                for key in _ATTRIBUTES
+                if key in vars(group.optimizer)
             },
         )
         for group in groups
@@ -434,8 +329,10 @@ def restore_groups_on_failure(groups: Sequence[ParamGroup]) -> Iterator[None]:
                     optimizer.state.pop(key, None)
                 else:
                     optimizer.state[key] = array
-            if type(optimizer) is not cls:  # bound by the failed constructor: unbind
+            if type(optimizer) is not cls:  # converted by the failed constructor: undo
                 optimizer.__class__ = cls
+                for key in _ATTRIBUTES:
+                    optimizer.__dict__.pop(key, None)
                 optimizer.__dict__.update(attributes)
         raise
 
@@ -520,20 +417,6 @@ class MomentumCycling(LRScheduler):
     use_beta1: bool | list[bool]
     _momenta: list[ScheduledMomentum]
     _pending_momenta: list[float] | None = None
-    #: The one group step()'s lean path writes (None: the general path).
-    _cycle_group: ParamGroup | None = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # The lean step() computes with _lr_and_momentum and writes itself: only for a
-        # class that keeps this get_lr and _set_lrs and the base _update_lr.
-        cls._cycles_lean = (
-            cls.get_lr is MomentumCycling.get_lr
-            and cls._set_lrs is MomentumCycling._set_lrs
-            and cls._update_lr is LRScheduler._update_lr
-        )
-
-    _cycles_lean: ClassVar[bool] = False
 
     # -- the schedule ----------------------------------------------------------------
     def _lr_and_momentum(self, index: int) -> tuple[float, float | None]:
@@ -550,40 +433,7 @@ class MomentumCycling(LRScheduler):
             self._pending_momenta = [cast(float, momentum) for _, momentum in values]
         return [lr for lr, _ in values]
 
-    def step(self, epoch: int | None = None) -> None:
-        """Advance one epoch (or jump to ``epoch``, deprecated); set the LRs and momenta."""
-        group = self._cycle_group
-        if group is None or epoch is not None or self._step_count <= 1:
-            super().step(epoch)
-            return
-        # The per-batch path for one group: LR and momentum computed once, checked,
-        # then both written (all or nothing), without lists.
-        previous_epoch = self.last_epoch
-        self.last_epoch = previous_epoch + 1
-        try:
-            lr, momentum = self._lr_and_momentum(0)
-            # The momentum first, then the LR, as _set_lrs checks them.
-            if momentum is not None and not 0.0 <= momentum < 1.0:
-                _check_computed_momenta(type(self).__name__, [momentum], self.last_epoch)
-            if type(lr) is not float:
-                lr = float(lr)
-            if not 0.0 <= lr < LR_LIMIT:
-                self._raise_bad_lr(lr, 0)
-        except BaseException:
-            self.last_epoch = previous_epoch
-            raise
-        self._step_count += 1
-        group.set_lr(lr)
-        if momentum is not None:
-            self._momenta[0].set(momentum)
-        self._last_lr = [lr]
-
     # -- binding -------------------------------------------------------------------
-    def _bind(self, optimizer: Any) -> list[ParamGroup]:
-        groups = super()._bind(optimizer)
-        self._cycle_group = groups[0] if self._cycles_lean and len(groups) == 1 else None
-        return groups
-
     def _bind_momenta(self) -> None:
         self._momenta = _bind_momentum(self.param_groups)
         self.use_beta1 = _dump_use_beta1([m.uses_beta1 for m in self._momenta])

@@ -137,10 +137,15 @@ class OneCycleLR(MomentumCycling):
             refused (torch divides by zero); if it is negative the warmup is
             skipped, as in torch. Default: ``0.3``.
         anneal_strategy: ``"cos"`` or ``"linear"``. Default: ``"cos"``.
-        cycle_momentum: cycle the momentum (``SGD``) or ``betas[0]`` (Adam family,
-            ``Lion``) inversely to the LR; an optimizer with neither raises
-            ``ValueError``, as in torch. See :mod:`mlx_lr_scheduler.momentum` for how
-            the value reaches a compiled step. Default: ``True``.
+        cycle_momentum: cycle the momentum (``SGD``, ``Muon``) or ``betas[0]`` (Adam
+            family, ``Lion``) inversely to the LR, written into the optimizer's state
+            so a compiled step follows it. An optimizer of
+            :mod:`mlx_lr_scheduler.optimizers` is used as is; a plain
+            ``mlx.optimizers.SGD`` (``Adam``, ...) is converted in place to the
+            same-named class of :mod:`mlx_lr_scheduler.optimizers`; a user subclass of
+            an MLX optimizer raises ``TypeError``, an optimizer with neither momentum
+            nor betas ``ValueError`` (as in torch). See :mod:`mlx_lr_scheduler.momentum`.
+            Default: ``True``.
         base_momentum: momentum at the LR's peak, in ``[0, 1)``, or one per group.
             Default: ``0.85``.
         max_momentum: momentum at the start and the end, in ``[0, 1)``, or one per
@@ -523,7 +528,8 @@ def one_cycle_momentum(
 
     Returns:
         ``schedule(step)``: a float for an ``int`` step, float32 values for an
-        ``mx.array`` of integer steps.
+        ``mx.array`` of integer steps. Give it as ``momentum=`` or ``betas[0]`` to an
+        optimizer of :mod:`mlx_lr_scheduler.optimizers` (MLX's own take a number).
 
     Example:
         >>> import mlx.core as mx
@@ -533,6 +539,16 @@ def one_cycle_momentum(
         (0.95, 0.85, 0.95)
         >>> momentum(mx.array([0, 3, 6, 9]))
         array([0.95, 0.85, 0.9, 0.95], dtype=float32)
+        >>> from mlx_lr_scheduler import optimizers
+        >>> opt = optimizers.SGD(
+        ...     learning_rate=one_cycle_lr(1.0, total_steps=10, pct_start=0.4,
+        ...                                anneal_strategy="linear"),
+        ...     momentum=momentum)
+        >>> opt.init({"w": mx.zeros(2)})
+        >>> for _ in range(4):
+        ...     _ = opt.apply_gradients({"w": mx.ones(2)}, {"w": mx.zeros(2)})
+        >>> opt.learning_rate, opt.momentum  # the values update 3 used: the peak
+        (array(1, dtype=float32), array(0.85, dtype=float32))
     """
     total = _total_steps(total_steps, epochs, steps_per_epoch)
     end_steps, three = _end_steps(total, pct_start, three_phase)

@@ -13,116 +13,149 @@ Each group keeps its learning rate twice:
 
 * the **float64 value** the chainable formulas continue from (torch keeps a
   Python float in ``group["lr"]``; rounding it to float32 between steps would
-  break bit-exact parity), stored with the other per-group entries
-  (``initial_lr``, ``max_lr``, ...) in a dict attached to the MLX optimizer, so
-  every scheduler bound to that optimizer shares it, as in torch;
-* the **float32 scalar** ``optimizer.state["learning_rate"]`` that the optimizer
-  (and a compiled train step that takes the optimizer state as input) reads.
-  We replace that entry in place, with the same dtype and shape, so a compiled
-  step sees each change without retracing.
+  break bit-exact parity), kept with the other per-group entries
+  (``initial_lr``, ``max_lr``, ...) in a :class:`GroupRecord` attached to the MLX
+  optimizer, so every scheduler bound to that optimizer shares them, as in torch;
+* the **array** ``optimizer.state["learning_rate"]`` that the optimizer (and a
+  compiled train step that takes the optimizer state as input) reads. We
+  replace that entry in place, keeping the dtype and shape the optimizer was
+  built with (a float32 scalar for ``learning_rate=0.1``), so a compiled step
+  sees each change without retracing. An integer learning rate
+  (``learning_rate=1``) becomes a float32 scalar at the first write.
 
 An LR set by hand (``optimizer.learning_rate = 0.05``) is noticed the next
-time a scheduler reads the group: the float32 value in the state no longer
-matches the one we wrote, so the group adopts it, as torch continues from a
-hand-set ``group["lr"]``. The float64 value adopted is the shortest decimal
-that rounds to that float32 (``0.05``, not ``0.05000000074505806``): the
-number the user typed.
+time a scheduler reads the group: the value in the state no longer matches
+the one we wrote, so the group adopts it, as torch continues from a hand-set
+``group["lr"]``. The float64 value adopted is the shortest decimal that rounds
+to the stored value (``0.05``, not ``0.05000000074505806``): the number the user
+typed.
+
+The record attached to the optimizer holds no reference back to it, so an
+optimizer and its state are freed by reference counting as soon as the last
+scheduler and user reference are gone.
 """
 
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import mlx.core as mx
 import mlx.optimizers as optim
 
-__all__ = ["ParamGroup", "param_groups"]
+__all__ = ["GroupRecord", "ParamGroup", "param_groups", "shortest_decimal"]
 
-# Name of the attribute holding an MLX optimizer's ParamGroup.
-GROUP_ATTRIBUTE = "_lr_scheduler_param_group"
+# Name of the attribute holding an MLX optimizer's GroupRecord.
+RECORD_ATTRIBUTE = "_lr_scheduler_group"
 _FLOAT32 = mx.float32
-_OPTIMIZER_STATE = optim.Optimizer.__dict__["state"]
+
+#: Significant digits each floating dtype always keeps: a decimal typed with this
+#: many digits comes back unchanged from :func:`shortest_decimal`.
+_DIGITS = {mx.float16: 3, mx.bfloat16: 2, mx.float32: 6}
+#: The largest finite value of each dtype a learning rate may take (from here up it
+#: rounds to inf).
+_LIMITS = {
+    mx.float16: 65520.0,
+    mx.bfloat16: 2.0**128 - 2.0**119,
+    mx.float32: 2.0**128 - 2.0**103,
+}
 
 
-def _round_to_float32(value: float) -> float:
-    return float(struct.unpack("f", struct.pack("f", value))[0])
-
-
-def float64_from_float32(value32: float) -> float:
-    """The shortest decimal (as a float64) that rounds to the float32 ``value32``."""
-    if not math.isfinite(value32) or value32 == 0.0:
-        return value32
-    for digits in range(6, 10):
-        candidate = float(f"{value32:.{digits}g}")
-        if _round_to_float32(candidate) == value32:
+def shortest_decimal(value: float, dtype: Any = _FLOAT32) -> float:
+    """The shortest decimal (as a float64) that rounds to ``value`` in ``dtype``."""
+    start = _DIGITS.get(dtype)
+    if start is None or not math.isfinite(value) or value == 0.0:
+        return value
+    for digits in range(start, 18):
+        candidate = float(f"{value:.{digits}g}")
+        if mx.array(candidate, dtype).item() == value:
             return candidate
-    return value32
+    return value
+
+
+class GroupRecord:
+    """What torch keeps in one ``param_group``, attached to an MLX optimizer.
+
+    ``entries`` holds every key but ``"lr"`` (``initial_lr``, ``max_lr``, ...);
+    ``lr`` is the float64 learning rate and ``written`` the array we last put in
+    the optimizer's state (``None`` before the first read). ``dtype`` and ``shape``
+    are those of the optimizer's learning rate; ``limit`` the largest LR it holds.
+    """
+
+    __slots__ = ("dtype", "entries", "limit", "lr", "shape", "written")
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Any] = {}
+        self.lr = 0.0
+        self.written: Any = None
+        self.dtype: Any = _FLOAT32
+        self.shape: tuple[int, ...] = ()
+        self.limit = _LIMITS[_FLOAT32]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {key: getattr(self, key) for key in self.__slots__}
+        state["dtype"] = str(self.dtype).rsplit(".", 1)[-1]  # an mx.Dtype does not pickle
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key, value in state.items():
+            setattr(self, key, getattr(mx, value) if key == "dtype" else value)
 
 
 class ParamGroup(MutableMapping[str, Any]):
     """torch's ``param_group`` dict for one MLX optimizer.
 
-    There is one per MLX optimizer, shared by every scheduler bound to it (as
-    torch's schedulers share ``optimizer.param_groups``). ``group["lr"]`` reads
-    and writes the optimizer's learning rate as described in the module
-    docstring; every other key (``"initial_lr"``, ``"max_lr"``, ...) is plain
-    per-group data.
+    A view over the optimizer's :class:`GroupRecord`, shared by every scheduler
+    bound to it (as torch's schedulers share ``optimizer.param_groups``).
+    ``group["lr"]`` reads and writes the optimizer's learning rate as described
+    in the module docstring; every other key (``"initial_lr"``, ``"max_lr"``, ...)
+    is plain per-group data, also reachable directly as ``group.entries``.
     """
 
-    __slots__ = ("_direct_state", "_lr", "_written", "entries", "optimizer")
+    __slots__ = ("entries", "optimizer", "record")
 
-    def __init__(self, optimizer: optim.Optimizer) -> None:
+    def __init__(self, optimizer: optim.Optimizer, record: GroupRecord) -> None:
         self.optimizer = optimizer
-        # MLX's ``Optimizer.state`` property returns ``optimizer._state``; reading the
-        # attribute saves a property call twice per step. An optimizer class with its
-        # own ``state`` is read through it.
-        self._direct_state = type(optimizer).state is _OPTIMIZER_STATE and hasattr(
-            optimizer, "_state"
-        )
-        #: Every entry but ``"lr"`` (plain data): a schedule's per-step reads go here directly.
-        self.entries: dict[str, Any] = {}
-        self._written: Any = None  # the array we last put in the optimizer state
-        self._lr = 0.0
-        self._adopt(optimizer.state["learning_rate"])
+        self.record = record
+        self.entries = record.entries
 
     # -- the learning rate -------------------------------------------------
     def get_lr(self) -> float:
         """The group's float64 learning rate, adopting a value set by hand."""
-        optimizer = self.optimizer
-        state = optimizer._state if self._direct_state else optimizer.state
-        current = state["learning_rate"]
-        if current is not self._written:
-            self._adopt(current)
-        return self._lr
-
-    def _adopt(self, current: Any) -> None:
-        # The state holds an array we did not write: a compiled step's pass-through
-        # copy of ours (same value), or an LR set by hand (adopt it).
-        value32 = current.item()
-        if self._written is None or value32 != self._written.item():
-            self._lr = float64_from_float32(value32)
-        self._written = current
+        record = self.record
+        current = self.optimizer.state["learning_rate"]
+        if current is not record.written:
+            _adopt(record, current)
+        return record.lr
 
     def set_lr(self, value: float) -> None:
-        """Set the float64 value and write its float32 rounding to the optimizer state."""
-        optimizer = self.optimizer
-        state = optimizer._state if self._direct_state else optimizer.state
-        if value == self._lr and state["learning_rate"] is self._written:
+        """Set the float64 value and write its rounding to the optimizer state."""
+        record = self.record
+        state = self.optimizer.state
+        if value == record.lr and state["learning_rate"] is record.written:
             return  # the state already holds exactly this (most steps of a step decay)
-        array = mx.array(value, _FLOAT32)
-        state["learning_rate"] = array
-        self._lr = value
-        self._written = array
+        if record.shape:
+            array = mx.full(record.shape, value, record.dtype)
+        else:
+            array = mx.array(value, record.dtype)
+        state["learning_rate"] = record.written = array
+        record.lr = value
 
     def write_scalar(self, key: str, value: float) -> None:
         """Store ``value`` as a float32 scalar at ``optimizer.state[key]`` (a scheduled
         momentum or beta1, read by a compiled step like the learning rate)."""
-        optimizer = self.optimizer
-        state = optimizer._state if self._direct_state else optimizer.state
-        state[key] = mx.array(value, _FLOAT32)
+        self.optimizer.state[key] = mx.array(value, _FLOAT32)
+
+    @property
+    def lr_limit(self) -> float:
+        """The learning rates this group can hold are below this (past it: inf)."""
+        return self.record.limit
+
+    @property
+    def lr_dtype_name(self) -> str:
+        """The name of the dtype the optimizer holds the learning rate in."""
+        return str(self.record.dtype).rsplit(".", 1)[-1]
 
     # -- mapping protocol ----------------------------------------------------
     def __getitem__(self, key: str) -> Any:
@@ -148,8 +181,38 @@ class ParamGroup(MutableMapping[str, Any]):
     def __len__(self) -> int:
         return 1 + len(self.entries)
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ParamGroup):
+            return self.record is other.record
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __repr__(self) -> str:
         return f"ParamGroup({type(self.optimizer).__name__}, {dict(self)!r})"
+
+
+def _check_lr_array(current: Any) -> None:
+    if not isinstance(current, mx.array) or current.size != 1:
+        shape = getattr(current, "shape", None)
+        raise ValueError(
+            "optimizer learning_rate must be one number (a float, or an mx.array of one "
+            f"element), but got {type(current).__name__} of shape {shape}"
+        )
+
+
+def _adopt(record: GroupRecord, current: Any) -> None:
+    """Take the optimizer's learning rate ``current``, an array we did not write: a
+    compiled step's pass-through copy of ours (same value), or an LR set by hand."""
+    _check_lr_array(current)
+    if mx.issubdtype(current.dtype, mx.floating):
+        record.dtype = current.dtype
+        record.shape = tuple(current.shape)
+        record.limit = _LIMITS.get(current.dtype, math.inf)
+    value = float(current.item())
+    if record.written is None or value != record.written.item():
+        record.lr = shortest_decimal(value, record.dtype)
+    record.written = current
 
 
 def _leaf_optimizers(optimizer: optim.Optimizer) -> list[optim.Optimizer]:
@@ -158,12 +221,19 @@ def _leaf_optimizers(optimizer: optim.Optimizer) -> list[optim.Optimizer]:
     return [optimizer]
 
 
-def _group_of(optimizer: optim.Optimizer) -> ParamGroup:
-    group = optimizer.__dict__.get(GROUP_ATTRIBUTE)
-    if group is None:
-        group = ParamGroup(optimizer)
-        setattr(optimizer, GROUP_ATTRIBUTE, group)
-    return group  # type: ignore[no-any-return]
+def group_of(optimizer: optim.Optimizer) -> ParamGroup:
+    """The parameter group of a single (leaf) MLX optimizer, created on first use."""
+    record = vars(optimizer).get(RECORD_ATTRIBUTE)
+    if record is None:
+        record = GroupRecord()
+        setattr(optimizer, RECORD_ATTRIBUTE, record)
+    return ParamGroup(optimizer, record)
+
+
+def _takes_lr_from_schedule(optimizer: optim.Optimizer) -> bool:
+    # MLX keeps the schedule functions given to an optimizer in ``_schedulers`` and
+    # has no public way to ask for them: this is the one private attribute we read.
+    return "learning_rate" in vars(optimizer).get("_schedulers", {})
 
 
 def param_groups(optimizer: Any) -> list[ParamGroup]:
@@ -172,7 +242,8 @@ def param_groups(optimizer: Any) -> list[ParamGroup]:
     Raises:
         TypeError: ``optimizer`` is not an ``mlx.optimizers.Optimizer``, or its
             learning rate is already driven by a schedule function.
-        ValueError: an optimizer's current learning rate is negative or not finite.
+        ValueError: an optimizer's current learning rate is not one number, or is
+            negative or not finite.
     """
     if not isinstance(optimizer, optim.Optimizer):
         raise TypeError(
@@ -180,7 +251,7 @@ def param_groups(optimizer: Any) -> list[ParamGroup]:
         )
     leaves = _leaf_optimizers(optimizer)
     for i, leaf in enumerate(leaves):
-        if "learning_rate" in getattr(leaf, "_schedulers", {}):
+        if _takes_lr_from_schedule(leaf):
             raise TypeError(
                 f"optimizer (parameter group {i}, {type(leaf).__name__}) already takes its "
                 "learning_rate from a schedule function; build it with a float learning rate "
@@ -191,7 +262,8 @@ def param_groups(optimizer: Any) -> list[ParamGroup]:
                 f"optimizer (parameter group {i}, {type(leaf).__name__}) has no learning_rate "
                 "in its state"
             )
-    groups = [_group_of(leaf) for leaf in leaves]
+        _check_lr_array(leaf.state["learning_rate"])
+    groups = [group_of(leaf) for leaf in leaves]
     for i, group in enumerate(groups):
         lr = group.get_lr()
         if not (math.isfinite(lr) and lr >= 0.0):

@@ -81,15 +81,16 @@ class Schedule:
     ``learning_rate=`` and call it on their uint64 ``state["step"]``.
     """
 
-    __slots__ = ("__wrapped__", "arguments", "name")
+    __slots__ = ("arguments", "function", "name")
 
     def __init__(self, function: Callable[[Any], Any], name: str, **arguments: Any) -> None:
-        self.__wrapped__ = function
+        self.function = function
         self.name = name
         self.arguments = arguments
 
     def __call__(self, step: Any) -> Any:
-        return self.__wrapped__(step)
+        """The value at ``step`` (an ``int``, or an ``mx.array`` of integer steps)."""
+        return self.function(step)
 
     def __repr__(self) -> str:
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.arguments.items())

@@ -19,8 +19,6 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-import mlx.core as mx
-
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.param_groups import ParamGroup, param_groups
 from mlx_lr_scheduler.schedule_math import Schedule, check_step
@@ -30,7 +28,6 @@ __all__ = ["EPOCH_DEPRECATION_WARNING", "LR_LIMIT", "LRScheduler"]
 
 # The optimizer holds each LR as a float32: from here up it would round to inf there.
 LR_LIMIT = 2.0**128 - 2.0**103
-_FLOAT32 = mx.float32
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being "
@@ -120,11 +117,8 @@ class LRScheduler:
     def _bind(self, optimizer: Any) -> list[ParamGroup]:
         """Attach the optimizer's parameter groups (once; subclasses may bind early)."""
         if getattr(self, "optimizer", None) is not optimizer or not hasattr(self, "param_groups"):
-            groups = param_groups(optimizer)
-            self.param_groups = groups
+            self.param_groups = param_groups(optimizer)
             self.optimizer = optimizer
-            # The one group step()'s hot path reads and writes (None: take the general path).
-            self._hot_group = groups[0] if self._chains and len(groups) == 1 else None
         return self.param_groups
 
     def _initial_step(self) -> None:
@@ -136,44 +130,8 @@ class LRScheduler:
             self._is_initial = False
 
     # -- stepping ------------------------------------------------------------
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # step()'s hot path computes the LR with _chain_lr and writes it itself: only for
-        # a class that states its formula there and keeps the base get_lr/_update_lr/
-        # _set_lrs (a user subclass implementing get_lr() as in torch takes the full path).
-        cls._chains = (
-            cls._chain_lr is not LRScheduler._chain_lr
-            and cls.get_lr is LRScheduler.get_lr
-            and cls._update_lr is LRScheduler._update_lr
-            and cls._set_lrs is LRScheduler._set_lrs
-        )
-
-    _chains: ClassVar[bool] = False
-    _hot_group: ParamGroup | None = None
-
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and set the new LRs."""
-        group = self._hot_group
-        if group is not None and epoch is None and self._step_count > 1:
-            # The per-batch hot path: torch's chainable form for the one group,
-            # checked, then written (all or nothing). The general path is below.
-            current = group.get_lr()
-            previous_epoch = self.last_epoch
-            self.last_epoch = previous_epoch + 1
-            self._step_count += 1
-            try:
-                lr = self._chain_lr(current, self.base_lrs[0], 0)
-                if type(lr) is not float:
-                    lr = float(lr)
-                if not 0.0 <= lr < LR_LIMIT:
-                    self._raise_bad_lr(lr, 0)
-            except BaseException:
-                self.last_epoch = previous_epoch
-                self._step_count -= 1
-                raise
-            group.set_lr(lr)
-            self._last_lr = [lr]
-            return
         if epoch is not None:
             epoch = self._check_epoch(epoch)
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
@@ -212,35 +170,30 @@ class LRScheduler:
         finally:
             self._in_step = False
 
-    def _raise_bad_lr(self, lr: float, index: int) -> None:
-        raise ValueError(
-            f"{type(self).__name__} computed learning rate {lr!r} for parameter "
-            f"group {index} at epoch {self.last_epoch}; learning rates must be "
-            ">= 0 and finite as a float32 (< 3.4028235677973366e+38)"
-        )
+    def _raise_bad_lr(self, lrs: list[float]) -> None:
+        """Raise for the first of ``lrs`` that its group cannot hold."""
+        for index, (group, lr) in enumerate(zip(self.param_groups, lrs)):
+            if not 0.0 <= lr < group.lr_limit:
+                raise ValueError(
+                    f"{type(self).__name__} computed learning rate {lr!r} for parameter "
+                    f"group {index} at epoch {self.last_epoch}; learning rates must be "
+                    f">= 0 and finite as a {group.lr_dtype_name} (< {group.lr_limit!r})"
+                )
 
     def _set_lrs(self, values: Any) -> None:
         """Check every value, then write them all (never a half-applied step)."""
         groups = self.param_groups
-        if len(groups) == 1 and type(values) is list and len(values) == 1:
-            # One group (the common case): the same check, without the lists.
-            lr = values[0]
-            if type(lr) is not float:
-                lr = float(lr)
-            if not 0.0 <= lr < LR_LIMIT:
-                self._raise_bad_lr(lr, 0)
-            groups[0].set_lr(lr)
-            self._last_lr = [lr]
-            return
+        if type(values) is not list:
+            values = list(values)
         lrs: list[float] = []
-        for value in values:
+        for group, value in zip(groups, values):
             lr = float(value)
-            if not 0.0 <= lr < LR_LIMIT:
-                self._raise_bad_lr(lr, len(lrs))
+            if not 0.0 <= lr < group.record.limit:
+                self._raise_bad_lr([*lrs, lr])
             lrs.append(lr)
-        if len(lrs) != len(groups):
+        if len(values) != len(groups):
             raise ValueError(
-                f"{type(self).__name__}.get_lr() returned {len(lrs)} values for "
+                f"{type(self).__name__}.get_lr() returned {len(values)} values for "
                 f"{len(groups)} parameter groups"
             )
         for group, lr in zip(groups, lrs):
@@ -249,10 +202,7 @@ class LRScheduler:
 
     def _group_lrs(self) -> list[float]:
         """Each group's current learning rate (torch's ``group["lr"]``)."""
-        groups = self.param_groups
-        if len(groups) == 1:
-            return [groups[0].get_lr()]  # the common case, without a comprehension
-        return [group.get_lr() for group in groups]
+        return [group.get_lr() for group in self.param_groups]
 
     def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         """torch's chainable formula for one group at ``last_epoch``.
@@ -265,11 +215,13 @@ class LRScheduler:
 
     def get_lr(self) -> list[float]:
         """Compute each group's learning rate at ``last_epoch`` (torch's chainable form)."""
-        self._warn_if_outside_step()
+        if not self._in_step:
+            self._warn_if_outside_step()
         chain_lr = self._chain_lr
+        base_lrs = self.base_lrs
         return [
-            chain_lr(group.get_lr(), base_lr, index)
-            for index, (group, base_lr) in enumerate(zip(self.param_groups, self.base_lrs))
+            chain_lr(group.get_lr(), base_lrs[index], index)
+            for index, group in enumerate(self.param_groups)
         ]
 
     def _warn_if_outside_step(self) -> None:

@@ -89,7 +89,7 @@ def _build_parser() -> argparse.ArgumentParser:
     table.add_argument("spec", metavar="SPEC", help="a scheduler call or JSON file")
     add_schedule_arguments(table)
     table.add_argument(
-        "--csv", action="store_true", help="CSV: a header row, then step,lr[,momentum]"
+        "--csv", action="store_true", help="CSV: a header row, then step,lr[,momentum or beta1]"
     )
     table.set_defaults(run=_table)
 

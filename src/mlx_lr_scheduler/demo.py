@@ -18,13 +18,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
 
 from mlx_lr_scheduler._extras import require
+from mlx_lr_scheduler.lr_finder import LRFindResult, lr_find
 from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenPlateau
 from mlx_lr_scheduler.spec import parse_spec
 
@@ -266,10 +266,10 @@ def plot_training(result: DemoResult, path: str) -> None:
     plt.close(figure)
 
 
-def range_test(start_lr: float, end_lr: float, num_steps: int, progress: bool = True) -> Any:
+def range_test(
+    start_lr: float, end_lr: float, num_steps: int, progress: bool = True
+) -> LRFindResult:
     """:func:`~mlx_lr_scheduler.lr_finder.lr_find` on the demo's model (AdamW) and batches."""
-    from mlx_lr_scheduler.lr_finder import lr_find
-
     data = digits()
     model = make_model()
     optimizer = optim.AdamW(

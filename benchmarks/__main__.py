@@ -2,7 +2,7 @@
 
 Writes ``docs/benchmarks.md`` (or ``--output``): the machine, the date, every
 comparison's medians and ratios, measured side by side in this one run, and
-which of the issue's targets were met. ``--quick`` runs everything briefly (a
+which of the targets were met. ``--quick`` runs everything briefly (a
 smoke run for CI, seconds, numbers meaningless) and does not overwrite the
 docs unless ``--output`` says where to write.
 """

@@ -7,7 +7,7 @@ from benchmarks.step_cost import ASSIGN, CALL, CHAIN_LR, OUR_STEP, READ_LR, TORC
 from mlx_lr_scheduler import LRScheduler
 from mlx_lr_scheduler.registry import SCHEDULES
 
-#: ``step()`` before the hot-path work, on this machine (ours, torch, µs), from the issue.
+#: ``step()`` before the hot-path work, on this machine (ours, torch, µs), as first measured.
 BEFORE = {"StepLR": (1.65, 1.87), "CosineAnnealingLR": (2.34, 2.14)}
 #: ``step()`` before ``_chain_lr`` (ours, torch, µs): the full report of commit 7f14bb2.
 BEFORE_CHAIN = {
@@ -109,7 +109,7 @@ def section(sections: list[Section]) -> Section:
         "`MultiStepLR`, `ConstantLR` (and a finished `LinearLR`/`SWALR` warmup) make no "
         "MLX call at all.",
         "",
-        "Before the hot-path work (the issue's numbers, same machine): "
+        "Before the hot-path work (as first measured, same machine): "
         + ", ".join(
             f"`{name}` {ours:.2f} µs vs torch {torch:.2f} µs ({ours / torch:.2f}x)"
             for name, (ours, torch) in BEFORE.items()

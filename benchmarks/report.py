@@ -8,7 +8,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Target:
-    """One number the issue sets a target for."""
+    """One measured number and the bound it should meet."""
 
     name: str
     measured: float

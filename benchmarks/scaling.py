@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import harness, recipes
+from benchmarks import configurations, harness
 from benchmarks.report import Section, Target
 
 #: late / early, many / few.
@@ -30,7 +30,7 @@ LONG_RUN = [
 
 def _at(build: Callable[[Any], Any], steps: int, args: tuple[Any, ...] = ()) -> tuple[Any, Any]:
     """A scheduler stepped ``steps`` times, and a setup that puts it back there."""
-    scheduler = build(recipes.mlx_optimizer())
+    scheduler = build(configurations.mlx_optimizer())
     for _ in range(steps):
         scheduler.step(*args)
     saved = copy.deepcopy(scheduler.state_dict())
@@ -61,8 +61,9 @@ def run(settings: harness.Settings) -> Section:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in LONG_RUN:
-            args = recipes.STEP_ARGS.get(name, ())
-            build = functools.partial(recipes.RECIPES[name], recipes.MLX)
+            example = configurations.EXAMPLES[name]
+            args = example.step_args(0)  # a metric-driven class: the same metric every step
+            build = functools.partial(example.build, configurations.MLX)
             timing = _compare(_at(build, 10, args), _at(build, far, args), settings, args)
             ratio = timing["late"] / timing["early"]
             rows.append(
@@ -79,7 +80,9 @@ def run(settings: harness.Settings) -> Section:
 
         # MultiStepLR: 3 milestones vs 10^4, both timed from epoch 500,050.
         def multi_step(milestones: list[int]) -> tuple[Any, Any]:
-            scheduler = recipes.MLX.MultiStepLR(recipes.mlx_optimizer(), milestones, gamma=0.9999)
+            scheduler = configurations.MLX.MultiStepLR(
+                configurations.mlx_optimizer(), milestones, gamma=0.9999
+            )
             state = scheduler.state_dict()
             state.update(last_epoch=500_050, _step_count=500_051)
             return scheduler, lambda: scheduler.load_state_dict(copy.deepcopy(state))
@@ -103,10 +106,11 @@ def run(settings: harness.Settings) -> Section:
         def sequential(segments: int) -> Callable[[Any], Any]:
             def build(optimizer: Any) -> Any:
                 children = [
-                    recipes.MLX.ExponentialLR(optimizer, gamma=0.9999) for _ in range(segments)
+                    configurations.MLX.ExponentialLR(optimizer, gamma=0.9999)
+                    for _ in range(segments)
                 ]
                 milestones = [100 * k for k in range(1, segments)]
-                return recipes.MLX.SequentialLR(optimizer, children, milestones)
+                return configurations.MLX.SequentialLR(optimizer, children, milestones)
 
             return build
 

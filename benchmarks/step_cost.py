@@ -10,9 +10,9 @@ from typing import Any
 
 import mlx.core as mx
 
-from benchmarks import harness, recipes
+from benchmarks import configurations, harness
 from benchmarks.report import Section, Target
-from mlx_lr_scheduler.registry import SCHEDULES
+from mlx_lr_scheduler.registry import LONG_RUN
 
 #: ours / torch, per class.
 TARGET = 0.5
@@ -35,7 +35,7 @@ def _stepper(scheduler: Any, args: tuple[Any, ...]) -> Callable[[], object]:
 
 def _floor(settings: harness.Settings) -> dict[str, float]:
     """What any step that changes the LR must do: make a float32 scalar, store it."""
-    optimizer = recipes.mlx_optimizer()
+    optimizer = configurations.mlx_optimizer()
     state = optimizer.state
     values = [0.1, 0.05]
     flip = [0]
@@ -70,10 +70,10 @@ def _floor(settings: harness.Settings) -> dict[str, float]:
 
 def _breakdown(name: str, settings: harness.Settings) -> dict[str, float]:
     """The parts of one class's ``step()``, all timed in one interleaved group."""
-    build = recipes.RECIPES[name]
-    stepped = build(recipes.MLX, recipes.mlx_optimizer())
-    parts = build(recipes.MLX, recipes.mlx_optimizer())
-    theirs = build(recipes.TORCH, recipes.torch_optimizer())
+    example = configurations.EXAMPLES[name]
+    stepped = example.build(configurations.MLX, configurations.mlx_optimizer())
+    parts = example.build(configurations.MLX, configurations.mlx_optimizer())
+    theirs = example.build(configurations.TORCH, configurations.torch_optimizer())
     parts.step()
     parts.step()
     parts._in_step = True  # _warn_if_outside_step() as inside step(): it does not warn
@@ -106,17 +106,14 @@ def _breakdown(name: str, settings: harness.Settings) -> dict[str, float]:
 
 
 def run(settings: harness.Settings) -> Section:
-    missing = sorted(set(SCHEDULES) - set(recipes.RECIPES) - set(recipes.OURS_ONLY))
-    if missing:
-        raise RuntimeError(f"benchmarks/recipes.py has no recipe for {missing}")
     section = Section("1. `scheduler.step()` against torch 2.13")
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for name, build in recipes.RECIPES.items():
-            args = recipes.STEP_ARGS.get(name, ())
-            ours = build(recipes.MLX, recipes.mlx_optimizer())
-            theirs = build(recipes.TORCH, recipes.torch_optimizer())
+        for name, example in configurations.EXAMPLES.items():
+            args = example.step_args(0)  # a metric-driven class: the same metric every step
+            ours = example.build(configurations.MLX, configurations.mlx_optimizer())
+            theirs = example.build(configurations.TORCH, configurations.torch_optimizer())
             cases = {"torch": _stepper(theirs, args), "ours": _stepper(ours, args)}
             timing = harness.interleaved(cases, settings.calls, settings.rounds)
             ratio = timing["ours"] / timing["torch"]
@@ -135,9 +132,10 @@ def run(settings: harness.Settings) -> Section:
     section.add(
         "Median µs per call of `step()` on a one-group SGD optimizer (momentum 0.9), "
         f"ours and torch's interleaved round by round ({settings.rounds} rounds of "
-        f"{settings.calls} calls each), each class from "
-        "`benchmarks/recipes.py` (configured so the LR keeps changing where the class "
-        "allows it). Target: ours ≤ 0.5 x torch.",
+        f"{settings.calls} calls each), "
+        f"each class as the registry's `{LONG_RUN}` example (configured so the LR keeps "
+        "changing where the class allows it; `benchmarks/configurations.py`). "
+        "Target: ours ≤ 0.5 x torch.",
         "",
     )
     section.table(["class", "torch µs", "ours µs", "ours / torch", "≤ 0.5x"], rows)

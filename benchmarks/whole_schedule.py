@@ -7,7 +7,7 @@ import warnings
 import mlx.core as mx
 import torch.optim.lr_scheduler as torch_lr
 
-from benchmarks import harness, recipes
+from benchmarks import configurations, harness
 from benchmarks.report import Section, Target
 from mlx_lr_scheduler import CosineAnnealingLR
 from mlx_lr_scheduler.schedules import cosine_annealing_lr, one_cycle_lr
@@ -20,7 +20,7 @@ def run(settings: harness.Settings) -> Section:
     steps = 10**4 if settings.quick else 10**6
     repeats = 1 if settings.quick else 3
     section = Section("3. A whole schedule at once")
-    schedule = cosine_annealing_lr(recipes.BASE_LR, T_max=steps)
+    schedule = cosine_annealing_lr(configurations.BASE_LR, T_max=steps)
     compiled = mx.compile(schedule)
 
     def ours() -> None:
@@ -30,17 +30,17 @@ def run(settings: harness.Settings) -> Section:
         mx.eval(compiled(mx.arange(steps)))
 
     def ours_one_cycle() -> None:
-        mx.eval(one_cycle_lr(recipes.BASE_LR, total_steps=steps)(mx.arange(steps)))
+        mx.eval(one_cycle_lr(configurations.BASE_LR, total_steps=steps)(mx.arange(steps)))
 
     def torch_stepping() -> None:
-        scheduler = torch_lr.CosineAnnealingLR(recipes.torch_optimizer(), T_max=steps)
+        scheduler = torch_lr.CosineAnnealingLR(configurations.torch_optimizer(), T_max=steps)
         values = [scheduler.get_last_lr()[0]]
         for _ in range(steps - 1):
             scheduler.step()
             values.append(scheduler.get_last_lr()[0])
 
     def class_stepping() -> None:
-        scheduler = CosineAnnealingLR(recipes.mlx_optimizer(), T_max=steps)
+        scheduler = CosineAnnealingLR(configurations.mlx_optimizer(), T_max=steps)
         values = [scheduler.get_last_lr()[0]]
         for _ in range(steps - 1):
             scheduler.step()

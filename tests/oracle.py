@@ -31,8 +31,39 @@ from torch.optim import swa_utils
 
 import mlx_lr_scheduler
 
+
+class TorchWarmupThenPlateau:
+    """torch's workaround for ``WarmupThenPlateau`` (torch #68978: ``SequentialLR`` refuses
+    ``ReduceLROnPlateau``): ``warmup.step() if epoch < milestone else plateau.step(metric)``."""
+
+    def __init__(self, optimizer: Any, warmup: Any, plateau: Any, milestone: int) -> None:
+        self.warmup, self.plateau, self.milestone, self.epoch = warmup, plateau, milestone, 0
+        self.last = warmup.get_last_lr()
+
+    def step(self, metric: float) -> None:
+        self.epoch += 1
+        active = self.warmup if self.epoch <= self.milestone else self.plateau
+        active.step(*(() if active is self.warmup else (metric,)))
+        self.last = active.get_last_lr()
+
+    def get_last_lr(self) -> list[float]:
+        return self.last
+
+    def state_dict(self) -> dict[str, Any]:
+        own = {"epoch": self.epoch, "last": self.last, "milestone": self.milestone}
+        return {**own, "warmup": self.warmup.state_dict(), "plateau": self.plateau.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.epoch, self.last, self.milestone = state["epoch"], state["last"], state["milestone"]
+        self.warmup.load_state_dict(state["warmup"])
+        self.plateau.load_state_dict(state["plateau"])
+
+
+#: torch's classes by name, and for ``WarmupThenPlateau`` (no torch class) torch's workaround.
 TORCH = types.SimpleNamespace(
-    **{name: getattr(torch_lr, name) for name in torch_lr.__all__}, SWALR=swa_utils.SWALR
+    **{name: getattr(torch_lr, name) for name in torch_lr.__all__},
+    SWALR=swa_utils.SWALR,
+    WarmupThenPlateau=TorchWarmupThenPlateau,
 )
 MLX = types.SimpleNamespace(
     **{name: getattr(mlx_lr_scheduler, name) for name in mlx_lr_scheduler.__all__}

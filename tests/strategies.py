@@ -14,9 +14,9 @@ parameter groups, and register it with ``@strategy_for("YourClass")``. A
 per-group argument is a list of ``groups`` values; a scheduler argument is a
 nested :class:`Config`; a function argument is a :class:`Factor` (so each
 library gets a fresh callable); a scheduler stepped with arguments (a metric)
-sets ``Config.step_args``. ``test_parity_properties`` checks that every class
-in ``mlx_lr_scheduler.registry.SCHEDULES`` has a strategy and runs each one
-side by side with torch.
+sets ``Config.step_args``. ``test_registry`` checks that every class in
+``mlx_lr_scheduler.registry.SCHEDULES`` has a strategy; ``test_parity_properties``
+runs each one side by side with torch.
 
 The strategies stay inside the domain where torch's arithmetic is defined and
 non-negative (e.g. no ``LinearLR`` ramp that torch rounds to a negative LR,
@@ -35,7 +35,8 @@ import numpy as np
 from hypothesis import strategies as hs
 
 __all__ = [
-    "FOUNDATION_LEAVES",
+    "COMPOSABLE",
+    "COMPOSABLE_LEAVES",
     "STRATEGIES",
     "Config",
     "Factor",
@@ -220,7 +221,7 @@ def _gamma(high: float = 1.2) -> hs.SearchStrategy[float]:
 _EPOCHS = hs.integers(1, 30)
 
 
-# -- the foundation classes ------------------------------------------------------------
+# -- schedules of the epoch: step, lambdas, factors, polynomial, cosine ---------------------
 
 
 @strategy_for("StepLR")
@@ -336,8 +337,9 @@ def multiplicative_lr(groups: int) -> hs.SearchStrategy[Config]:
     )
 
 
-#: The issue-2 schedules that are not composites: the children of random compositions.
-FOUNDATION_LEAVES = [
+#: The schedules that compose freely (each is a function of the epoch and the LR it finds,
+#: and takes ``step(epoch)``): the children of random compositions.
+COMPOSABLE_LEAVES = [
     "LambdaLR",
     "MultiplicativeLR",
     "StepLR",
@@ -352,11 +354,11 @@ FOUNDATION_LEAVES = [
 
 @functools.cache  # building strategies is costly: build each once
 def _leaf(groups: int, *, chained: bool = False) -> hs.SearchStrategy[Config]:
-    strategies = [STRATEGIES[name](groups) for name in FOUNDATION_LEAVES]
+    strategies = [STRATEGIES[name](groups) for name in COMPOSABLE_LEAVES]
     if chained:
         # In a chain the LR falls below any eta_min > 0 (other schedulers multiply it
         # down), where torch's cosine goes negative: chain cosines to 0 only.
-        strategies[FOUNDATION_LEAVES.index("CosineAnnealingLR")] = _cosine(hs.just(0.0))
+        strategies[COMPOSABLE_LEAVES.index("CosineAnnealingLR")] = _cosine(hs.just(0.0))
     return hs.one_of(strategies)
 
 
@@ -387,6 +389,10 @@ def _chained(draw: Any, groups: int, *, nested: bool = True) -> Config:
     children = [draw(hs.one_of(options)) for _ in range(size)]
     pass_optimizer = draw(hs.booleans())
     return Config("ChainedScheduler", (("schedulers", children),), pass_optimizer=pass_optimizer)
+
+
+#: The composable schedules and their compositions.
+COMPOSABLE = [*COMPOSABLE_LEAVES, "SequentialLR", "ChainedScheduler"]
 
 
 @strategy_for("SequentialLR")
@@ -437,7 +443,7 @@ def same_shape(base: Config, groups: int) -> hs.SearchStrategy[Config]:
     return STRATEGIES[base.name](groups)
 
 
-# -- issue 3, part B: warm restarts, SWALR, ReduceLROnPlateau ---------------------------
+# -- warm restarts, SWALR, ReduceLROnPlateau and WarmupThenPlateau ----------------------
 
 
 @strategy_for("CosineAnnealingWarmRestarts")
@@ -463,7 +469,7 @@ _SWA_LRS = hs.floats(1e-5, 2.5e-4).map(_float32_decimal)
 
 
 @strategy_for("SWALR")
-def swalr(groups: int) -> hs.SearchStrategy[Config]:
+def swa_lr(groups: int) -> hs.SearchStrategy[Config]:
     swa_lr = _SWA_LRS
     return hs.builds(
         lambda swa_lr, anneal_epochs, strategy: config(
@@ -518,7 +524,20 @@ def reduce_lr_on_plateau(groups: int) -> hs.SearchStrategy[Config]:
     return _reduce_lr_on_plateau(groups)
 
 
-# -- issue 3, part A: CyclicLR and OneCycleLR ------------------------------------------------
+@strategy_for("WarmupThenPlateau")
+@hs.composite
+def warmup_then_plateau(draw: Any, groups: int) -> Config:
+    """A composable schedule (or a sequence of them) for ``milestone`` epochs, then a plateau."""
+    warmup = draw(hs.one_of(_leaf(groups), _sequential(groups, nested=False)))
+    plateau = draw(_reduce_lr_on_plateau(groups))
+    return Config(
+        "WarmupThenPlateau",
+        (("warmup", warmup), ("plateau", plateau), ("milestone", draw(hs.integers(1, 30)))),
+        step_args=plateau.step_args,
+    )
+
+
+# -- the cyclic schedules: CyclicLR and OneCycleLR ---------------------------------------
 # Both also cycle momentum: on the oracle's SGD (torch's has "momentum" in its defaults,
 # MLX's a momentum attribute) that is valid. tests/test_cyclic_lr.py and
 # tests/test_one_cycle_lr.py draw from these too, and compare the momenta as well.

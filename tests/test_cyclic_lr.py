@@ -15,6 +15,7 @@ from hypothesis import strategies as hs
 from strategies import STRATEGIES
 
 from mlx_lr_scheduler import CyclicLR
+from mlx_lr_scheduler.registry import SCHEDULES
 from oracle import MLX, TORCH, first_mismatch, mlx_optimizer, run_both, torch_optimizer
 
 LRS = [(0.1,), (0.1, 0.03)]
@@ -79,68 +80,18 @@ class HalvingScale:
         return self.base**x
 
 
-# -- recipes --------------------------------------------------------------------------------
+# -- the registry's examples ------------------------------------------------------------------
 
-RECIPES = {  # per-group lists are trimmed to the number of groups
-    "triangular": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4},
-    "triangular2 with momentum": {
-        "base_lr": [0.001, 0.002],
-        "max_lr": [0.1, 0.05],
-        "step_size_up": 5,
-        "step_size_down": 3,
-        "mode": "triangular2",
-        "base_momentum": 0.85,
-        "max_momentum": 0.95,
-    },
-    "exp_range with momentum": {
-        "base_lr": 0.001,
-        "max_lr": 0.1,
-        "step_size_up": 6,
-        "mode": "exp_range",
-        "gamma": 0.99,
-        "base_momentum": [0.8, 0.7],
-        "max_momentum": 0.9,
-    },
-    "sawtooth (step_size_down=0)": {
-        "base_lr": 0.01,
-        "max_lr": 0.1,
-        "step_size_up": 3,
-        "step_size_down": 0,
-    },
-    "fractional step sizes": {
-        "base_lr": 0.01,
-        "max_lr": 0.1,
-        "step_size_up": 2.5,
-        "step_size_down": 1.5,
-    },
-    "upside down (max_lr < base_lr)": {"base_lr": 0.1, "max_lr": 0.01, "step_size_up": 3},
-    "custom scale_fn on cycles": {
-        "base_lr": 0.01,
-        "max_lr": 0.1,
-        "step_size_up": 3,
-        "scale_fn": lambda c: 1 / c,
-    },
-    "custom scale_fn on iterations": {
-        "base_lr": 0.01,
-        "max_lr": 0.1,
-        "step_size_up": 3,
-        "scale_fn": HalvingScale(0.97),
-        "scale_mode": "iterations",
-    },
-    "no momentum": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "cycle_momentum": False},
-}
+EXAMPLES = {example.label: example for example in SCHEDULES["CyclicLR"].examples}
 
 
-def for_groups(kwargs, groups):
-    return {k: v[:groups] if isinstance(v, list) else v for k, v in kwargs.items()}
-
-
-@pytest.mark.parametrize("name", sorted(RECIPES))
+@pytest.mark.parametrize("label", sorted(EXAMPLES))
 @pytest.mark.parametrize("lrs", LRS)
 @pytest.mark.parametrize("kind", ["sgd", "adam"])
-def test_recipes_bit_exact_with_torch(name, lrs, kind):
-    build = cyclic(**for_groups(RECIPES[name], len(lrs)))
-    if name != "no momentum":
+def test_examples_bit_exact_with_torch(label, lrs, kind):
+    example = EXAMPLES[label]
+    build = example.build
+    if example.arguments.get("cycle_momentum", True):
         build = with_momenta(build)
     for resume_at in (None, 0, 13):
         history = run_both(build, 40, lrs, kind=kind, resume_at=resume_at)

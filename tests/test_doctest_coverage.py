@@ -1,8 +1,9 @@
 """The docs in the code and in ``docs/`` stay complete and point at real tests.
 
-* Each issue-2 class's docstring: a one-line summary, the formula, every
-  constructor argument (with its default), and an example printing the LR at
-  named epochs (``pytest --doctest-modules`` runs it).
+* Each registered class's docstring: a one-line summary, the formula, every
+  constructor argument (with its default), and a runnable example
+  (``pytest --doctest-modules`` runs it); the composable ones print the LR at
+  named epochs.
 * Each section of ``docs/differences-from-pytorch.md`` names the tests that pin
   it, and those tests exist.
 """
@@ -15,14 +16,13 @@ import re
 from pathlib import Path
 
 import pytest
-from strategies import FOUNDATION_LEAVES
+from strategies import COMPOSABLE
 
 import mlx_lr_scheduler as lib
+from mlx_lr_scheduler.registry import SCHEDULES
 
 ROOT = Path(__file__).resolve().parent.parent
 DIFFERENCES = ROOT / "docs" / "differences-from-pytorch.md"
-
-ISSUE_2 = [*FOUNDATION_LEAVES, "SequentialLR", "ChainedScheduler"]
 
 
 def argument_docs(doc: str) -> dict[str, str]:
@@ -44,14 +44,14 @@ def argument_docs(doc: str) -> dict[str, str]:
     return arguments
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
-def test_docstring_has_summary_formula_arguments_and_a_named_step_example(name):
-    cls = getattr(lib, name)
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_docstring_has_summary_formula_arguments_and_an_example(name):
+    cls = SCHEDULES[name].scheduler
     doc = inspect.getdoc(cls)
     assert doc, f"{name} has no docstring"
     summary, blank = doc.splitlines()[:2]
     assert summary.endswith(".") and not blank.strip(), f"{name}: one-line summary first"
-    assert ".. math::" in doc, f"{name}: the formula"
+    assert ":math:" in doc or ".. math::" in doc, f"{name}: the formula"
     documented = argument_docs(doc)
     parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
     for parameter in parameters:
@@ -61,7 +61,16 @@ def test_docstring_has_summary_formula_arguments_and_a_named_step_example(name):
                 f"{name}: the default of {parameter.name}"
             )
     assert set(documented) == {p.name for p in parameters}, f"{name}: documents {documented}"
-    assert ">>> " in doc and re.search(r"^\s*epoch \d+: ", doc, re.MULTILINE), (
+    assert re.search(r"^Example.*:$", doc, re.MULTILINE) and ">>> " in doc, (
+        f"{name}: a runnable example"
+    )
+
+
+@pytest.mark.parametrize("name", COMPOSABLE)
+def test_composable_docstring_has_the_formula_and_prints_the_lr_at_named_epochs(name):
+    doc = inspect.getdoc(getattr(lib, name))
+    assert ".. math::" in doc, f"{name}: the formula"
+    assert re.search(r"^\s*epoch \d+: ", doc, re.MULTILINE), (
         f"{name}: an example printing the LR at named epochs"
     )
 

@@ -18,6 +18,7 @@ from strategies import one_cycle_lr, zero_width_first_phase
 from test_cyclic_lr import WithMomenta, resumes
 
 from mlx_lr_scheduler import OneCycleLR
+from mlx_lr_scheduler.registry import SCHEDULES
 from oracle import MLX, TORCH, first_mismatch, mlx_optimizer, run_both, torch_optimizer
 
 LRS = [(0.1,), (0.1, 0.03)]
@@ -31,69 +32,24 @@ def one_cycle(**kwargs):
     return lambda L, o: L.OneCycleLR(o, **kwargs)
 
 
-def for_groups(kwargs, groups):
-    return {k: v[:groups] if isinstance(v, list) else v for k, v in kwargs.items()}
-
-
 def total_of(kwargs):
     return kwargs.get("total_steps") or kwargs["epochs"] * kwargs["steps_per_epoch"]
 
 
-# -- recipes ---------------------------------------------------------------------------------
+# -- the registry's examples ------------------------------------------------------------------
 
-RECIPES = {  # (kwargs, optimizer); per-group lists are trimmed to the number of groups
-    "fastai one-cycle on Adam": (
-        {
-            "max_lr": 3e-3,
-            "total_steps": 50,
-            "pct_start": 0.25,
-            "div_factor": 25.0,
-            "final_div_factor": 1e4,
-        },
-        "adam",
-    ),
-    "super-convergence three-phase linear": (
-        {
-            "max_lr": 1.0,
-            "total_steps": 45,
-            "three_phase": True,
-            "anneal_strategy": "linear",
-            "base_momentum": 0.85,
-            "max_momentum": 0.95,
-        },
-        "sgd",
-    ),
-    "epochs x steps_per_epoch": ({"max_lr": 0.5, "epochs": 5, "steps_per_epoch": 8}, "sgd"),
-    "per-group bounds": (
-        {
-            "max_lr": [1.0, 0.3],
-            "total_steps": 30,
-            "base_momentum": [0.8, 0.85],
-            "max_momentum": [0.9, 0.99],
-        },
-        "adamw",
-    ),
-    "no momentum": ({"max_lr": 0.5, "total_steps": 30, "cycle_momentum": False}, "sgd"),
-    "no warmup (pct_start=0)": ({"max_lr": 0.5, "total_steps": 30, "pct_start": 0.0}, "sgd"),
-    "warmup only (pct_start=1)": ({"max_lr": 0.5, "total_steps": 30, "pct_start": 1.0}, "sgd"),
-    "warmup shorter than a step": ({"max_lr": 0.5, "total_steps": 3, "pct_start": 0.3}, "sgd"),
-    "three phases, no warmup": (
-        {"max_lr": 0.5, "total_steps": 20, "pct_start": 0.0, "three_phase": True},
-        "sgd",
-    ),
-    "a single step": ({"max_lr": 0.5, "total_steps": 1}, "adam"),
-}
+EXAMPLES = {example.label: example for example in SCHEDULES["OneCycleLR"].examples}
 
 
-@pytest.mark.parametrize("name", sorted(RECIPES))
+@pytest.mark.parametrize("label", sorted(EXAMPLES))
 @pytest.mark.parametrize("lrs", LRS)
-def test_recipes_bit_exact_with_torch(name, lrs):
-    kwargs, kind = RECIPES[name]
-    kwargs = for_groups(kwargs, len(lrs))
-    build = one_cycle(**kwargs)
-    if kwargs.get("cycle_momentum", True):
+@pytest.mark.parametrize("kind", ["sgd", "adam", "adamw"])
+def test_examples_bit_exact_with_torch(label, lrs, kind):
+    example = EXAMPLES[label]
+    build = example.build
+    if example.arguments.get("cycle_momentum", True):
         build = with_momenta(build)
-    steps = total_of(kwargs) - 1  # up to the last step of the cycle; total_steps: see below
+    steps = example.steps  # short of total_steps: see below
     for resume_at in {None, 0, steps // 2}:
         if resume_at is not None and resume_at >= steps:
             continue
@@ -104,7 +60,7 @@ def test_recipes_bit_exact_with_torch(name, lrs):
 def test_fastai_recipe_from_the_formula():
     """The fastai recipe, written out here: cos from max_lr/25 up to max_lr over the first
     quarter, then down to max_lr/25/1e4; beta1 the other way between 0.95 and 0.85."""
-    build = with_momenta(one_cycle(**RECIPES["fastai one-cycle on Adam"][0]))
+    build = with_momenta(EXAMPLES["fastai one-cycle"].build)
     _, ours = run_both(build, 49, kind="adam")
     peak, first_end = 3e-3, 0.25 * 50 - 1
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as hs
-from strategies import FOUNDATION_LEAVES, STRATEGIES, learning_rates
+from strategies import COMPOSABLE_LEAVES, STRATEGIES, learning_rates
 
 from mlx_lr_scheduler.registry import SCHEDULES
 from oracle import UnobservableHandSetLRError, first_mismatch, run_both
@@ -70,7 +70,7 @@ def test_random_configuration_is_bit_exact_with_torch(name, data):
     assert first_mismatch(torch_lrs, mlx_lrs) is None
 
 
-@pytest.mark.parametrize("name", FOUNDATION_LEAVES)
+@pytest.mark.parametrize("name", COMPOSABLE_LEAVES)
 @given(data=hs.data())
 def test_random_epoch_jumps_are_bit_exact_with_torch(name, data):
     """``step(epoch)`` (torch's deprecated closed-form jump) mixed with plain ``step()``."""

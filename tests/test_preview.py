@@ -84,15 +84,44 @@ CASES = [
         len(PLATEAU_METRICS),
         PLATEAU_METRICS,
     ),
+    (
+        "WarmupThenPlateau",
+        lambda L, o: L.WarmupThenPlateau(
+            o,
+            L.LinearLR(o, start_factor=0.1, total_iters=4),
+            L.ReduceLROnPlateau(o, factor=0.5, patience=1),
+            milestone=4,
+        ),
+        len(PLATEAU_METRICS),
+        PLATEAU_METRICS,
+    ),
 ]
 
 
+class TorchWarmupThenPlateau:
+    """torch's manual switch that WarmupThenPlateau is: warmup.step() for the first
+    ``milestone`` epochs, then plateau.step(metric)."""
+
+    def __init__(self, optimizer, warmup, plateau, milestone):
+        self.warmup, self.plateau, self.milestone, self.epoch = warmup, plateau, milestone, 0
+
+    def step(self, metric):
+        self.epoch += 1
+        if self.epoch <= self.milestone:
+            self.warmup.step()
+        else:
+            self.plateau.step(metric)
+
+
 def _on(module):
-    """The namespace a case's build reads: torch's lr_scheduler (+ SWALR), or ours."""
+    """The namespace a case's build reads: torch's lr_scheduler (+ SWALR, and the manual
+    warmup-then-plateau switch), or ours."""
     if module is torch_lr:
 
         class Torch:
             def __getattr__(self, name):
+                if name == "WarmupThenPlateau":
+                    return TorchWarmupThenPlateau
                 return getattr(torch.optim.swa_utils if name == "SWALR" else torch_lr, name)
 
         return Torch()

@@ -7,7 +7,7 @@ float32 stops holding every integer, and a log-spaced and a random sample up to
 3*10^7) eagerly and under ``mx.compile``, and compares with the schedule's
 closed form written here in numpy, in the textbook form (``1 + cos``, ``gamma**t``)
 and in extended precision where the platform has it, so the reference is not
-the float32 formula in disguise. The check is the issue's: relative error
+the float32 formula in disguise. The check is the README's promise: relative error
 ``<= 1e-5``, relative to ``max(|value|, 1e-10 * peak)``.
 
 MLX's own ``cosine_decay`` and ``exponential_decay`` fail the same check, which
@@ -27,7 +27,7 @@ import pytest
 
 from mlx_lr_scheduler import schedules
 
-#: The issue's bound, and the largest step it covers.
+#: The accuracy the README promises, and the largest step it covers.
 TOLERANCE = 1e-5
 LAST_STEP = 3 * 10**7
 #: Values below this fraction of the peak are compared to it instead (the floor).
@@ -362,7 +362,7 @@ CASES.update(
 
 
 def max_relative_error(values: np.ndarray, reference: np.ndarray) -> tuple[float, int]:
-    """The issue's measure: max |value - ref| / max(|ref|, 1e-10 * peak), and where."""
+    """The accuracy measure: max |value - ref| / max(|ref|, 1e-10 * peak), and where."""
     reference = reference.astype(WIDE)
     peak = np.max(np.abs(reference))
     scale = np.maximum(np.abs(reference), FLOOR * peak)

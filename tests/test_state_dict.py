@@ -1,4 +1,4 @@
-"""``state_dict()`` / ``load_state_dict()`` of the issue-2 schedulers.
+"""``state_dict()`` / ``load_state_dict()`` of the composable schedulers and their compositions.
 
 * the state is plain JSON data, for every class, composites included;
 * a state loaded into a scheduler built with other arguments continues exactly
@@ -22,14 +22,13 @@ from collections import Counter
 
 import mlx.optimizers as optim
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as hs
-from strategies import FOUNDATION_LEAVES, STRATEGIES, learning_rates, same_shape
+from strategies import COMPOSABLE, STRATEGIES, learning_rates, same_shape
 
 import mlx_lr_scheduler as lib
 from oracle import MLX, TORCH, first_mismatch, mlx_optimizer, record, run_both, torch_optimizer
-
-ISSUE_2 = [*FOUNDATION_LEAVES, "SequentialLR", "ChainedScheduler"]
 
 
 def leaf_lrs(optimizer):
@@ -65,7 +64,7 @@ def groups_and_lrs(draw):
 # -- JSON ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @settings(max_examples=25)
 @given(data=hs.data())
 def test_state_dict_is_plain_json_and_round_trips(name, data):
@@ -92,7 +91,7 @@ def test_state_dict_is_plain_json_and_round_trips(name, data):
 # -- loading into a scheduler built with other arguments, as torch does ---------------------------
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @settings(max_examples=50)
 @given(data=hs.data())
 def test_loading_into_other_arguments_continues_as_torch(name, data):
@@ -123,7 +122,7 @@ def test_loading_into_other_arguments_takes_the_saved_arguments():
 # -- a state written by torch 2.13 ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @settings(max_examples=50)
 @given(data=hs.data())
 def test_torch_state_dict_loads_and_continues_bit_exactly(name, data):
@@ -216,7 +215,7 @@ def assert_refused_untouched(scheduler, optimizer, bad_state, match=None):
 BAD_VALUES = [None, "x", math.nan, True, {"bogus": 1}, [[1.0]]]
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @settings(max_examples=60)
 @given(data=hs.data())
 def test_corrupted_state_is_refused_and_changes_nothing(name, data):
@@ -241,7 +240,7 @@ def test_corrupted_state_is_refused_and_changes_nothing(name, data):
     assert_refused_untouched(scheduler, optimizer, state)
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 def test_another_class_state_is_refused(name):
     scheduler, optimizer = stepped(name)
     other = "ExponentialLR" if name != "ExponentialLR" else "StepLR"
@@ -252,7 +251,7 @@ def test_another_class_state_is_refused(name):
     assert_refused_untouched(scheduler, optimizer, t_sched.state_dict())
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 def test_wrong_number_of_groups_is_refused(name):
     scheduler, optimizer = stepped(name)
     one_group = EXAMPLES[name](MLX, mlx_optimizer(LRS[:1]))
@@ -444,3 +443,167 @@ def test_callable_object_state_into_a_plain_function_is_refused_torch_sets_attri
         scheduler, scheduler.optimizer, state_of(MLX, optim.SGD(learning_rate=0.1)), "lr_lambdas"
     )
     assert not hasattr(other, "gamma")
+
+
+# -- state checks: strict JSON, float32 learning rates, callable objects, last_epoch -----------
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@settings(max_examples=15)
+@given(data=hs.data())
+def test_every_state_dict_is_strict_json_and_loads_back(name, data):
+    lrs = data.draw(groups_and_lrs())
+    config = data.draw(STRATEGIES[name](len(lrs)))
+    steps = data.draw(hs.integers(0, 12))
+    kind = "adam" if name in ("CyclicLR", "OneCycleLR") and data.draw(hs.booleans()) else "sgd"
+    scheduler = config.build(MLX, mlx_optimizer(lrs, kind=kind))
+    for k in range(steps):
+        scheduler.step(*(config.step_args(k) if config.step_args else ()))
+    text = json.dumps(scheduler.state_dict(), allow_nan=False)  # no inf, no NaN
+    reloaded = config.build(MLX, mlx_optimizer(lrs, kind=kind))
+    reloaded.load_state_dict(json.loads(text))
+    assert json.dumps(reloaded.state_dict(), allow_nan=False) == text
+
+
+def test_plateau_infinite_best_is_written_as_a_string_torch_writes_inf():
+    torch_state = TORCH.ReduceLROnPlateau(torch_optimizer([0.1])).state_dict()
+    assert torch_state["best"] == torch_state["mode_worse"] == math.inf
+    with pytest.raises(ValueError, match="Out of range float values"):
+        json.dumps(torch_state, allow_nan=False)
+    scheduler = lib.ReduceLROnPlateau(mlx_optimizer([0.1]), mode="max")
+    assert scheduler.state_dict()["best"] == scheduler.state_dict()["mode_worse"] == "-inf"
+    scheduler.load_state_dict(torch_state | {"mode": "min"})  # torch's inf loads as it is
+    assert scheduler.best == scheduler.mode_worse == math.inf
+
+
+@pytest.mark.parametrize(
+    ("build", "key"),
+    [
+        (lambda o: lib.StepLR(o, 2), "_last_lr"),
+        (lambda o: lib.StepLR(o, 2), "base_lrs"),
+        (lambda o: lib.CyclicLR(o, 0.01, 0.1, step_size_up=4), "max_lrs"),
+        (lambda o: lib.ReduceLROnPlateau(o), "min_lrs"),
+    ],
+)
+def test_a_learning_rate_past_float32_in_a_state_is_refused(build, key):
+    optimizer = mlx_optimizer([0.1])
+    scheduler = build(optimizer)
+    state = scheduler.state_dict() | {key: [1e39]}  # inf as the optimizer's float32
+    assert_refused_untouched(scheduler, optimizer, state, match=rf"{key}\[0\] must be in")
+
+
+def test_a_per_group_record_past_float32_is_refused():
+    for build, entry in (
+        (lambda o: lib.OneCycleLR(o, 0.1, total_steps=20), "max_lr"),
+        (lambda o: lib.SWALR(o, swa_lr=0.05), "swa_lr"),
+    ):
+        optimizer = mlx_optimizer([0.1])
+        scheduler = build(optimizer)
+        state = scheduler.state_dict()
+        state["param_groups"][0][entry] = 1e39
+        assert_refused_untouched(scheduler, optimizer, state, match=rf"\['{entry}'\]")
+
+
+@pytest.mark.parametrize("cls", ["LambdaLR", "MultiplicativeLR"])
+def test_callable_object_state_of_the_wrong_kind_is_refused_before_anything_changes(cls):
+    saved = getattr(lib, cls)(mlx_optimizer(LRS), [lambda e: 0.9, Decay(0.5)])
+    for _ in range(4):
+        saved.step()
+    optimizer = mlx_optimizer(LRS)
+    decay = Decay(0.8)
+    scheduler = getattr(lib, cls)(optimizer, [lambda e: 0.9, decay])
+    for attributes, error in (
+        ({"gamma": "abc"}, "must be a number"),
+        ({"gamma": math.nan}, "must be a finite number"),
+    ):
+        state = saved.state_dict()
+        state["lr_lambdas"][1] = attributes
+        assert_refused_untouched(scheduler, optimizer, state, match=error)
+        assert decay.gamma == 0.8 and scheduler.last_epoch == 0
+
+
+def test_custom_scale_fn_state_of_the_wrong_kind_is_refused():
+    class Halving:
+        def __init__(self, rate):
+            self.rate = rate
+
+        def __call__(self, x):
+            return self.rate ** (x - 1)
+
+    optimizer = mlx_optimizer([0.1])
+    scale = Halving(0.5)
+    scheduler = lib.CyclicLR(optimizer, 0.01, 0.1, step_size_up=4, scale_fn=scale)
+    state = scheduler.state_dict()
+    assert state["_scale_fn_custom"] == {"rate": 0.5}
+    state["_scale_fn_custom"] = {"rate": "abc"}
+    assert_refused_untouched(scheduler, optimizer, state, match=r"_scale_fn_custom\['rate'\]")
+    assert scale.rate == 0.5
+
+
+def test_negative_last_epoch_torch_leaves_the_cycle_we_refuse_it_on_its_own():
+    def build(L, optimizer):
+        return L.CyclicLR(optimizer, 0.01, 0.1, step_size_up=4, mode="triangular2")
+
+    t_sched = build(TORCH, torch_optimizer([0.1]))
+    t_sched.load_state_dict(t_sched.state_dict() | {"last_epoch": -20})
+    t_sched.step()
+    assert t_sched.get_last_lr()[0] > 0.1  # above max_lr: cycle -4 scales by 2**5
+    optimizer = mlx_optimizer([0.1])
+    ours = build(MLX, optimizer)
+    state = ours.state_dict() | {"last_epoch": -20}
+    assert_refused_untouched(ours, optimizer, state, match="last_epoch must be an integer >= -1")
+
+
+def test_a_scheduler_waiting_at_minus_two_in_a_nested_sequential_lr_loads():
+    def build(L, optimizer):
+        inner = L.SequentialLR(
+            optimizer, [L.ConstantLR(optimizer, 0.5, 2), L.ExponentialLR(optimizer, 0.9)], [2]
+        )
+        return L.SequentialLR(optimizer, [inner, L.StepLR(optimizer, 2, 0.5)], [4])
+
+    torch_lrs, mlx_lrs = run_both(build, 8, LRS, resume_at=1)
+    assert first_mismatch(torch_lrs, mlx_lrs) is None
+    state = build(MLX, mlx_optimizer(LRS)).state_dict()
+    assert state["_schedulers"][0]["_schedulers"][1]["last_epoch"] == -2
+
+
+def warmup_class(base):
+    class Warmup(base):
+        """A user's scheduler with attributes of its own, as torch users write them."""
+
+        def __init__(self, optimizer, warmup, note="linear", last_epoch=-1):
+            self.warmup = warmup
+            self.note = note
+            self.history = []
+            super().__init__(optimizer, last_epoch)
+
+        def get_lr(self):
+            self.history.append(self.last_epoch)
+            scale = min(1.0, (self.last_epoch + 1) / self.warmup)
+            return [base * scale for base in self.base_lrs]
+
+    return Warmup
+
+
+Warmup = warmup_class(lib.LRScheduler)
+
+
+def test_custom_subclass_attributes_are_saved_and_restored_as_torch_does():
+    TorchWarmup = warmup_class(torch.optim.lr_scheduler.LRScheduler)
+    t_sched = TorchWarmup(torch_optimizer([0.1]), 4, note="saved")
+    ours = Warmup(mlx_optimizer([0.1]), 4, note="saved")
+    for _ in range(2):
+        t_sched.step()
+        ours.step()
+    state = ours.state_dict()
+    assert {key: state[key] for key in ("warmup", "note", "history")} == {
+        key: t_sched.state_dict()[key] for key in ("warmup", "note", "history")
+    }
+    for source in (json.loads(json.dumps(state)), t_sched.state_dict()):
+        loaded = Warmup(mlx_optimizer([0.1]), 10, note="fresh")
+        loaded.load_state_dict(source)
+        assert (loaded.warmup, loaded.note, loaded.history) == (4, "saved", [0, 1, 2])
+        loaded.step()
+        assert loaded.get_last_lr() == [0.1]
+    bad = Warmup(mlx_optimizer([0.1]), 10)
+    assert_refused_untouched(bad, bad.optimizer, state | {"warmup": "four"}, match="warmup")

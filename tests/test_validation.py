@@ -1,4 +1,4 @@
-"""Bad input to the issue-2 schedulers: refused where it enters, never a later crash.
+"""Bad input to the composable schedulers: refused where it enters, never a later crash.
 
 * A hypothesis fuzz of the constructor arguments (ints, floats with 0, negatives,
   NaN, inf and subnormals, bools, strings, None, lists of every length): every
@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import functools
+import importlib
+import inspect
 import math
 import warnings
 
@@ -19,12 +21,12 @@ import mlx.optimizers as optim
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
-from strategies import FOUNDATION_LEAVES
+from strategies import COMPOSABLE
 
 import mlx_lr_scheduler as lib
+from mlx_lr_scheduler import schedules
+from mlx_lr_scheduler.registry import SCHEDULES
 from oracle import MLX, TORCH, mlx_optimizer, torch_optimizer
-
-ISSUE_2 = [*FOUNDATION_LEAVES, "SequentialLR", "ChainedScheduler"]
 
 
 def leaf_lrs(optimizer):
@@ -230,13 +232,13 @@ def _fuzz(name, data, bad_arguments):
         assert_steps_safely(scheduler, optimizer)
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @given(data=hs.data())
 def test_one_bad_argument_is_refused_naming_it_or_steps_safely(name, data):
     _fuzz(name, data, lambda keys: [data.draw(hs.sampled_from(keys), label="fuzzed")])
 
 
-@pytest.mark.parametrize("name", ISSUE_2)
+@pytest.mark.parametrize("name", COMPOSABLE)
 @settings(max_examples=100)
 @given(data=hs.data())
 def test_bad_arguments_together_are_refused_naming_one_or_step_safely(name, data):
@@ -561,3 +563,118 @@ def test_power_overflow_torch_raises_overflow_error_we_raise_value_error():
         shrinking = MLX.StepLR(mlx_optimizer([0.1]), step_size=1, gamma=0.5)
         shrinking.step(10**400)  # a vanishing power of a giant epoch is 0, not an error
     assert shrinking.get_last_lr() == [0.0]
+
+
+# -- CyclicLR: a subnormal step size and a long triangular2 run -------------------------------
+
+
+def test_subnormal_step_size_up_torch_overflows_at_the_first_step_we_refuse_it():
+    build = lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=1e-310)  # noqa: E731
+    torch_fails(build, 1, OverflowError)  # t / (2e-310) is inf: floor(inf) raises
+    message = r"step_size_up must have a finite reciprocal .* but got 1e-310"
+    ours_refuses(build, ValueError, message)
+    with pytest.raises(ValueError, match=message):
+        schedules.cyclic_lr(0.01, 0.1, step_size_up=1e-310)
+
+
+def test_triangular2_after_1024_cycles_torch_overflows_we_scale_to_zero():
+    def build(L, optimizer):
+        return L.CyclicLR(optimizer, 0.01, 0.1, step_size_up=8, mode="triangular2")
+
+    # Step 16,384 starts cycle 1,025: torch's 1 / 2.0**1024 raises OverflowError.
+    torch_scheduler = build(TORCH, torch_optimizer([0.1]))
+    ours = build(MLX, mlx_optimizer([0.1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch_scheduler.step(16_380)
+        ours.step(16_380)
+        for _ in range(3):  # the last steps torch can take: bit-exact
+            torch_scheduler.step()
+            ours.step()
+            assert ours.get_last_lr() == torch_scheduler.get_last_lr()
+        with pytest.raises(OverflowError):
+            torch_scheduler.step()
+    schedule = schedules.cyclic_lr(0.01, 0.1, step_size_up=8, mode="triangular2")
+    for step in (16_384, 16_388, 10**6, 10**9):  # a valid configuration never crashes
+        if step > 16_384:
+            ours.load_state_dict({**ours.state_dict(), "last_epoch": step - 1})
+        ours.step()
+        assert ours.get_last_lr() == [0.01] == [schedule(step)]
+
+
+def test_missing_group_entry_on_resume_starts_with_torch_wording():
+    with pytest.raises(KeyError) as torch_error:
+        TORCH.StepLR(torch_optimizer([0.1]), 3, last_epoch=4)
+    torch_words = torch_error.value.args[0].split("\n")[0].rstrip(".")
+    assert torch_words == (
+        "param 'initial_lr' is not specified in param_groups[0] when resuming scheduler "
+        "with last_epoch >= 0"
+    )
+    with pytest.raises(KeyError) as ours:
+        MLX.StepLR(mlx_optimizer([0.1]), 3, last_epoch=4)
+    assert ours.value.args[0].startswith(torch_words + " ")
+    # The same words for the other entries a resumed OneCycleLR needs (torch: a bare KeyError).
+    optimizer = mlx_optimizer([0.1])
+    MLX.StepLR(optimizer, 3)  # sets initial_lr, not max_lr
+    with pytest.raises(KeyError) as ours:
+        MLX.OneCycleLR(optimizer, 1.0, total_steps=10, last_epoch=4)
+    assert ours.value.args[0].startswith(torch_words.replace("'initial_lr'", "'max_lr'") + " ")
+
+
+# -- one spec per argument: the constructor, the function and the loader say the same -----------
+
+VALID_ARGUMENTS = {
+    "LambdaLR": {"lr_lambda": lambda e: 1.0},
+    "StepLR": {"step_size": 3, "gamma": 0.5},
+    "MultiStepLR": {"milestones": [2, 4], "gamma": 0.5},
+    "ConstantLR": {"factor": 0.5, "total_iters": 4},
+    "LinearLR": {"start_factor": 0.5, "end_factor": 1.0, "total_iters": 4},
+    "ExponentialLR": {"gamma": 0.9},
+    "PolynomialLR": {"total_iters": 4, "power": 2.0},
+    "CosineAnnealingLR": {"T_max": 5, "eta_min": 0.0},
+    "CosineAnnealingWarmRestarts": {"T_0": 3, "T_mult": 2, "eta_min": 0.0},
+    "CyclicLR": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2"},
+    "OneCycleLR": {"max_lr": 0.1, "total_steps": 20, "pct_start": 0.3, "div_factor": 25.0},
+    "SWALR": {"swa_lr": 0.05, "anneal_epochs": 3, "anneal_strategy": "cos"},
+}
+BAD_VALUES = [math.nan, "bogus", 2.5, -3, 1e-310]
+
+
+def refusal(call):
+    with pytest.raises((TypeError, ValueError)) as error:
+        call()
+    return type(error.value), str(error.value)
+
+
+@pytest.mark.parametrize("name", sorted(VALID_ARGUMENTS))
+def test_each_argument_is_refused_alike_by_constructor_function_and_loader(name):
+    entry = SCHEDULES[name]
+    arguments = importlib.import_module(entry.scheduler.__module__).ARGUMENTS
+    valid = VALID_ARGUMENTS[name]
+    function_parameters = inspect.signature(entry.function).parameters
+    function_valid = {k: v for k, v in valid.items() if k in function_parameters}
+    if "base_lr" in function_parameters:
+        function_valid.setdefault("base_lr", 0.1)
+    checked = 0
+    for key in valid:
+        bad = next(v for v in BAD_VALUES if raises(arguments[key].check, key, v))
+        expected = refusal(lambda: arguments[key].check(key, bad))  # noqa: B023
+        optimizer = mlx_optimizer([0.1])
+        assert refusal(lambda: entry.scheduler(optimizer, **(valid | {key: bad}))) == expected  # noqa: B023
+        if key in function_parameters:
+            assert refusal(lambda: entry.function(**(function_valid | {key: bad}))) == expected  # noqa: B023
+        scheduler = entry.scheduler(optimizer, **valid)
+        if key in scheduler._state_schema:
+            state = scheduler.state_dict() | {key: bad}
+            assert refusal(lambda: scheduler.load_state_dict(state)) == expected  # noqa: B023
+        checked += 1
+    assert checked == len(valid)
+
+
+def raises(check, key, value):
+    """True if ``check`` refuses ``value`` for ``key``."""
+    try:
+        check(key, value)
+    except (TypeError, ValueError):
+        return True
+    return False

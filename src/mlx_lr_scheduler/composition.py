@@ -11,13 +11,9 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_callable, check_int
+from mlx_lr_scheduler.validation import LAST_EPOCH, Arguments, Check, Function, check_int
 
 __all__ = ["ChainedScheduler", "SequentialLR", "sequential_lr"]
-
-#: torch writes these into a composite's state_dict when the composite is the first
-#: scheduler of a SequentialLR (its ``_initial_step`` sets them); they carry no state.
-_TORCH_COMPOSITE_ONLY_KEYS = frozenset({"_step_count"})
 
 
 def _check_scheduler_list(owner: str, schedulers: Any) -> list[LRScheduler]:
@@ -62,11 +58,7 @@ class _Composite(LRScheduler):
             raise TypeError(
                 f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
             )
-        own = {
-            key: value
-            for key, value in state_dict.items()
-            if key != "_schedulers" and key not in _TORCH_COMPOSITE_ONLY_KEYS
-        }
+        own = {key: value for key, value in state_dict.items() if key != "_schedulers"}
         checked = super()._check_state(own)  # first: it names another class's state
         children = state_dict.get("_schedulers")
         if not isinstance(children, (list, tuple)) or len(children) != len(self._schedulers):
@@ -105,19 +97,25 @@ def _undo_initial_steps(scheduler: LRScheduler) -> None:
         scheduler.last_epoch -= 1
 
 
-def _check_milestones(name: str, milestones: Any, expected: int | None) -> list[int]:
+def _check_milestones(name: str, milestones: Any) -> list[int]:
     if isinstance(milestones, (str, bytes, Mapping)) or not isinstance(milestones, Iterable):
         raise TypeError(f"{name} must be a list of integers, but got {milestones!r}")
-    milestones = list(milestones)
-    if expected is not None and len(milestones) != expected:
-        raise ValueError(
-            f"{name} must have one entry fewer than schedulers ({expected}), "
-            f"but got {len(milestones)}: {milestones!r}"
-        )
     values = [check_int(f"{name}[{i}]", m, minimum=1) for i, m in enumerate(milestones)]
     if any(b <= a for a, b in itertools.pairwise(values)):
         raise ValueError(f"{name} must be strictly increasing, but got {values!r}")
     return values
+
+
+ARGUMENTS = Arguments(milestones=Check(_check_milestones))
+
+
+def _check_milestone_count(name: str, milestones: list[int], schedules: int) -> list[int]:
+    if len(milestones) != schedules - 1:
+        raise ValueError(
+            f"{name} must have one entry fewer than the {schedules} schedules, "
+            f"but got {len(milestones)}: {milestones!r}"
+        )
+    return milestones
 
 
 class SequentialLR(_Composite):
@@ -164,9 +162,9 @@ class SequentialLR(_Composite):
     """
 
     _state_schema = {
-        "_milestones": st.Field(lambda key, value, _n: _check_milestones(key, value, None), list),
+        "_milestones": st.field(ARGUMENTS["milestones"]),
         "last_epoch": st.integer(minimum=0),
-        "_last_lr": st.float_list(),
+        "_last_lr": st.lr_list(),
     }
 
     def __init__(
@@ -186,8 +184,10 @@ class SequentialLR(_Composite):
                     f"{owner}: schedulers[{i}] is a {type(child).__name__}; only the first "
                     "scheduler may be a composite (a later one cannot restart at its milestone)"
                 )
-        checked_milestones = _check_milestones("milestones", milestones, len(children) - 1)
-        last_epoch = check_int("last_epoch", last_epoch, minimum=-1)
+        checked_milestones = _check_milestone_count(
+            "milestones", ARGUMENTS.check("milestones", milestones), len(children)
+        )
+        last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
         for i, group in enumerate(groups):
             if "initial_lr" not in group:
                 raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}]")
@@ -204,12 +204,7 @@ class SequentialLR(_Composite):
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         checked = super()._check_state(state_dict)
-        expected = len(self._schedulers) - 1
-        if len(checked["_milestones"]) != expected:
-            raise ValueError(
-                f"_milestones must have one entry fewer than the {len(self._schedulers)} "
-                f"schedulers, but got {checked['_milestones']!r}"
-            )
+        _check_milestone_count("_milestones", checked["_milestones"], len(self._schedulers))
         return checked
 
     def step(self) -> None:  # type: ignore[override]
@@ -278,7 +273,7 @@ class ChainedScheduler(_Composite):
         epoch 3: 0.125
     """
 
-    _state_schema = {"_last_lr": st.float_list()}
+    _state_schema = {"_last_lr": st.lr_list()}
 
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Any = None) -> None:
         owner = type(self).__name__
@@ -336,7 +331,12 @@ def sequential_lr(schedules: Sequence[Any], milestones: Sequence[int]) -> sm.Sch
         array([0.75, 0.853553, 0.146447, 0], dtype=float32)
     """
     functions = _check_schedule_list(schedules)
-    starts = [0, *_check_milestones("milestones", milestones, len(functions) - 1)]
+    starts = [
+        0,
+        *_check_milestone_count(
+            "milestones", ARGUMENTS.check("milestones", milestones), len(functions)
+        ),
+    ]
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
@@ -357,4 +357,4 @@ def _check_schedule_list(schedules: Any) -> list[Any]:
         raise TypeError(f"schedules must be a list of schedule functions, but got {schedules!r}")
     if len(schedules) < 1:
         raise ValueError("sequential_lr expects at least one schedule, but got an empty list")
-    return [check_callable(f"schedules[{i}]", function) for i, function in enumerate(schedules)]
+    return [Function().check(f"schedules[{i}]", function) for i, function in enumerate(schedules)]

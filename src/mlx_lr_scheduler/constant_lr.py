@@ -7,9 +7,16 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real, check_reciprocal
+from mlx_lr_scheduler.validation import LR, STEPS_PER_EPOCH, Arguments, Integer, Real
 
 __all__ = ["ConstantLR", "constant_lr"]
+
+ARGUMENTS = Arguments(
+    base_lr=LR,
+    factor=Real(low=0.0, low_open=True, high=1.0, reciprocal=True),
+    total_iters=Integer(minimum=1),
+    steps_per_epoch=STEPS_PER_EPOCH,
+)
 
 
 class ConstantLR(LRScheduler):
@@ -46,18 +53,18 @@ class ConstantLR(LRScheduler):
     """
 
     _state_schema = {
-        "factor": st.real(low=0.0, low_open=True, high=1.0, reciprocal=True),
-        "total_iters": st.integer(minimum=1),
+        **st.fields(ARGUMENTS, "factor", "total_iters"),
         **LRScheduler._state_schema,
     }
+
+    factor: float
+    total_iters: int
 
     def __init__(
         self, optimizer: Any, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
     ) -> None:
-        self.factor = check_reciprocal(
-            "factor", check_real("factor", factor, low=0.0, low_open=True, high=1.0)
-        )
-        self.total_iters = check_int("total_iters", total_iters, minimum=1)
+        self.factor = ARGUMENTS.check("factor", factor)
+        self.total_iters = ARGUMENTS.check("total_iters", total_iters)
         super().__init__(optimizer, last_epoch)
 
     def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
@@ -84,11 +91,9 @@ def constant_lr(
 ) -> sm.Schedule:
     r""":class:`ConstantLR` as a function of the step: scaled by ``factor`` until ``total_iters``.
 
-    .. math:: \eta(t) = \eta_0 \cdot \begin{cases} f & e < T \\ 1 & e \ge T \end{cases},
-        \qquad e = \lfloor t / k \rfloor
-
-    with :math:`\eta_0` = ``base_lr``, :math:`f` = ``factor``, :math:`T` =
-    ``total_iters`` and :math:`k` = ``steps_per_epoch``.
+    :class:`ConstantLR`'s :math:`\eta_e` (its formula is there), at the epoch
+    :math:`e = \lfloor t / k \rfloor` of step :math:`t`, with :math:`\eta_0` =
+    ``base_lr`` and :math:`k` = ``steps_per_epoch``.
 
     Args:
         base_lr: the learning rate from epoch ``total_iters`` on, ``>= 0``.
@@ -108,10 +113,10 @@ def constant_lr(
         >>> schedule(mx.arange(4))
         array([0.05, 0.05, 0.1, 0.1], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    factor = check_real("factor", factor, low=0.0, low_open=True, high=1.0)
-    total_iters = check_int("total_iters", total_iters, minimum=1)
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    factor = ARGUMENTS.check("factor", factor)
+    total_iters = ARGUMENTS.check("total_iters", total_iters)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
     end = total_iters * steps_per_epoch
     scaled = base_lr * factor
 

@@ -8,9 +8,16 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import FLOAT32_MAX, check_int, check_real
+from mlx_lr_scheduler.validation import FLOAT32_MAX, LR, STEPS_PER_EPOCH, Arguments, Integer, Real
 
 __all__ = ["CosineAnnealingLR", "cosine_annealing_lr"]
+
+ARGUMENTS = Arguments(
+    base_lr=LR,
+    T_max=Integer(minimum=1),
+    eta_min=Real(low=0.0, high=FLOAT32_MAX),
+    steps_per_epoch=STEPS_PER_EPOCH,
+)
 
 _cos, _PI = math.cos, math.pi  # module globals: a step reads them without attribute lookups
 
@@ -58,16 +65,18 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     _state_schema = {
-        "T_max": st.integer(minimum=1),
-        "eta_min": st.real(low=0.0, high=FLOAT32_MAX),
+        **st.fields(ARGUMENTS, "T_max", "eta_min"),
         **LRScheduler._state_schema,
     }
+
+    T_max: int
+    eta_min: float
 
     def __init__(
         self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        self.T_max = check_int("T_max", T_max, minimum=1)
-        self.eta_min = check_real("eta_min", eta_min, low=0.0, high=FLOAT32_MAX)
+        self.T_max = ARGUMENTS.check("T_max", T_max)
+        self.eta_min = ARGUMENTS.check("eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
@@ -136,10 +145,10 @@ def cosine_annealing_lr(
         >>> schedule(mx.arange(5))
         array([1, 0.853553, 0.5, 0.146447, 0], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    T_max = check_int("T_max", T_max, minimum=1)
-    eta_min = check_real("eta_min", eta_min, low=0.0, high=FLOAT32_MAX)
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    T_max = ARGUMENTS.check("T_max", T_max)
+    eta_min = ARGUMENTS.check("eta_min", eta_min)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
     # Rise from the lower end with the weight of the upper one: nothing cancels,
     # whichever of base_lr and eta_min is larger.
     low, high = sorted((base_lr, eta_min))

@@ -11,7 +11,14 @@ import mlx.core as mx
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real
+from mlx_lr_scheduler.validation import (
+    LAST_EPOCH,
+    LR,
+    STEPS_PER_EPOCH,
+    Arguments,
+    Check,
+    Integer,
+)
 
 __all__ = ["CosineAnnealingWarmRestarts", "cosine_annealing_warm_restarts"]
 
@@ -49,6 +56,16 @@ def _cycle_at(epoch: float | int, T_0: int, T_mult: int) -> tuple[float | int, i
         length *= T_mult
     # A float, as torch's T_cur is on this path (its start is a true division).
     return epoch - float(start), length
+
+
+ARGUMENTS = Arguments(
+    base_lr=LR,
+    T_0=Integer(minimum=1),
+    T_mult=Integer(minimum=1),
+    eta_min=LR,
+    steps_per_epoch=STEPS_PER_EPOCH,
+    epoch=Check(_check_position),
+)
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -115,11 +132,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     """
 
     _state_schema = {
-        "T_0": st.integer(minimum=1),
-        "T_i": st.integer(minimum=1),
-        "T_mult": st.integer(minimum=1),
-        "eta_min": st.real(low=0.0),
-        "T_cur": st.Field(lambda key, value, _n: _check_position(key, value)),
+        "T_0": st.field(ARGUMENTS["T_0"]),
+        "T_i": st.field(ARGUMENTS["T_0"]),  # the current cycle's length, a T_0 after restarts
+        **st.fields(ARGUMENTS, "T_mult", "eta_min"),
+        "T_cur": st.field(ARGUMENTS["epoch"]),  # the position in the cycle, as step(epoch)'s
         **LRScheduler._state_schema,
     }
 
@@ -133,12 +149,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         eta_min: float = 0.0,
         last_epoch: int = -1,
     ) -> None:
-        self.T_0 = check_int("T_0", T_0, minimum=1)
+        self.T_0 = ARGUMENTS.check("T_0", T_0)
         self.T_i = self.T_0
-        self.T_mult = check_int("T_mult", T_mult, minimum=1)
-        self.eta_min = check_real("eta_min", eta_min, low=0.0)
+        self.T_mult = ARGUMENTS.check("T_mult", T_mult)
+        self.eta_min = ARGUMENTS.check("eta_min", eta_min)
         # torch starts the count at last_epoch; the initial step() moves it to the next epoch.
-        self.T_cur = check_int("last_epoch", last_epoch, minimum=-1)
+        self.T_cur = LAST_EPOCH.check("last_epoch", last_epoch)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -155,7 +171,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 T_cur, T_i = T_cur % T_i, T_i * self.T_mult
             last_epoch = self.last_epoch + 1
         else:
-            target = 0 if epoch is None else _check_position("epoch", epoch)
+            target = 0 if epoch is None else ARGUMENTS.check("epoch", epoch)
             T_cur, T_i = _cycle_at(target, self.T_0, self.T_mult)
             last_epoch = math.floor(target)
         previous = (self.T_cur, self.T_i, self.last_epoch)
@@ -218,11 +234,11 @@ def cosine_annealing_warm_restarts(
         >>> schedule(mx.array([0, 1, 2, 4, 6]))
         array([1, 0.5, 1, 0.5, 1], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    T_0 = check_int("T_0", T_0, minimum=1)
-    T_mult = check_int("T_mult", T_mult, minimum=1)
-    eta_min = check_real("eta_min", eta_min, low=0.0)
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    T_0 = ARGUMENTS.check("T_0", T_0)
+    T_mult = ARGUMENTS.check("T_mult", T_mult)
+    eta_min = ARGUMENTS.check("eta_min", eta_min)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
     low, high = sorted((base_lr, eta_min))
     base_on_top = base_lr >= eta_min
     # Every cycle that starts below 2**63: at most 63 of them when T_mult >= 2.

@@ -19,23 +19,58 @@ from mlx_lr_scheduler.momentum import (
 )
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
-    check_callable,
-    check_choice,
-    check_int,
-    check_real,
-    per_group,
+    LAST_EPOCH,
+    LR,
+    Arguments,
+    Check,
+    Choice,
+    Flag,
+    Function,
+    Real,
+    power,
 )
 
 __all__ = ["CyclicLR", "cyclic_lr", "cyclic_momentum"]
 
 _MODES = ("triangular", "triangular2", "exp_range")
 _SCALE_MODES = ("cycle", "iterations")
-_FLAG = st.boolean()
 ScaleFn = Callable[[int], float]
 
+ARGUMENTS = Arguments(
+    base_lr=LR,
+    max_lr=LR,
+    # Divided by: a subnormal step size would overflow the position in the cycle.
+    step_size_up=Real(low=0.0, low_open=True, reciprocal=True),
+    step_size_down=Real(low=0.0),
+    mode=Choice(*_MODES),
+    gamma=Real(),
+    scale_fn=Function(),
+    scale_mode=Choice(*_SCALE_MODES),
+    cycle_momentum=Flag(),
+    base_momentum=Check(check_momentum),
+    max_momentum=Check(check_momentum),
+)
+#: ``gamma`` where ``"exp_range"`` raises it to the step's power.
+_EXP_RANGE_GAMMA = Real(low=0.0, low_open=True)
 
-def _check_lr(name: str, value: Any) -> float:
-    return check_real(name, value, low=0.0)
+
+def _check_gamma(gamma: Any, mode: str, scale_fn: ScaleFn | None) -> float:
+    spec = _EXP_RANGE_GAMMA if mode == "exp_range" and scale_fn is None else ARGUMENTS["gamma"]
+    result: float = spec.check("gamma", gamma)
+    return result
+
+
+def _check_step_sizes(step_size_up: Any, step_size_down: Any) -> tuple[float, float]:
+    up: float = ARGUMENTS.check("step_size_up", step_size_up)
+    down: float = (
+        up if step_size_down is None else ARGUMENTS.check("step_size_down", step_size_down)
+    )
+    if not math.isfinite(up + down):
+        raise ValueError(
+            "step_size_up + step_size_down must be finite, but got "
+            f"{step_size_up!r} + {step_size_down!r}"
+        )
+    return up, down
 
 
 def _triangular_scale(x: int) -> float:
@@ -43,7 +78,9 @@ def _triangular_scale(x: int) -> float:
 
 
 def _triangular2_scale(x: int) -> float:
-    return 1 / (2.0 ** (x - 1))
+    # torch's 1 / 2.0**(x - 1) overflows after 1,024 cycles (OverflowError); the same
+    # exact powers of two, then 0 (subnormals on the way) where torch fails.
+    return power(0.5, x - 1)
 
 
 def _load_scale_fn_state(key: str, value: Any, _n: int) -> dict[str, Any] | None:
@@ -131,13 +168,10 @@ class CyclicLR(MomentumCycling):
     """
 
     _state_schema = {
-        "max_lrs": st.float_list(),
-        "total_size": st.real(low=0.0, low_open=True),
+        "max_lrs": st.lr_list(),
+        "total_size": st.field(ARGUMENTS["step_size_up"]),  # a cycle at least as long
         "step_ratio": st.real(low=0.0, high=1.0, low_open=True),
-        "mode": st.choice(*_MODES),
-        "gamma": st.real(),
-        "scale_mode": st.choice(*_SCALE_MODES),
-        "cycle_momentum": st.boolean(),
+        **st.fields(ARGUMENTS, "mode", "gamma", "scale_mode", "cycle_momentum"),
         **LRScheduler._state_schema,
         "_scale_fn_custom": st.Field(_load_scale_fn_state, _dump_scale_fn),
     }
@@ -145,6 +179,8 @@ class CyclicLR(MomentumCycling):
     # With cycle_momentum, torch's state keys for the bounds (and the group entries they set).
     _momentum_bound_keys = {"base_momentums": "base_momentum", "max_momentums": "max_momentum"}
 
+    base_momentums: list[float]
+    max_momentums: list[float]
     _scale_fn_ref: ScaleFn
     _scale: ScaleFn
     _scale_by_cycle: bool
@@ -168,32 +204,21 @@ class CyclicLR(MomentumCycling):
     ) -> None:
         groups = self._bind(optimizer)
         n_groups = len(groups)
-        base_lrs = per_group("base_lr", base_lr, n_groups, _check_lr)
-        self.max_lrs = per_group("max_lr", max_lr, n_groups, _check_lr)
-        up = check_real("step_size_up", step_size_up, low=0.0, low_open=True)
-        down = (
-            up if step_size_down is None else check_real("step_size_down", step_size_down, low=0.0)
-        )
+        base_lrs = ARGUMENTS.per_group("base_lr", base_lr, n_groups)
+        self.max_lrs = ARGUMENTS.per_group("max_lr", max_lr, n_groups)
+        up, down = _check_step_sizes(step_size_up, step_size_down)
         self.total_size = up + down
-        if not math.isfinite(self.total_size):
-            raise ValueError(
-                "step_size_up + step_size_down must be finite, but got "
-                f"{step_size_up!r} + {step_size_down!r}"
-            )
         self.step_ratio = up / self.total_size
-        self.mode = check_choice("mode", mode, _MODES)
-        exp_range = mode == "exp_range" and scale_fn is None
-        self.gamma = check_real("gamma", gamma, low=0.0 if exp_range else None, low_open=True)
-        self._scale_fn_custom = None if scale_fn is None else check_callable("scale_fn", scale_fn)
-        self.scale_mode = check_choice("scale_mode", scale_mode, _SCALE_MODES)
+        self.mode = ARGUMENTS.check("mode", mode)
+        self.gamma = _check_gamma(gamma, mode, scale_fn)
+        self._scale_fn_custom = None if scale_fn is None else ARGUMENTS.check("scale_fn", scale_fn)
+        self.scale_mode = ARGUMENTS.check("scale_mode", scale_mode)
         self._init_scale_fn()
-        self.cycle_momentum = _FLAG.load("cycle_momentum", cycle_momentum, n_groups)
+        self.cycle_momentum = ARGUMENTS.check("cycle_momentum", cycle_momentum)
         if self.cycle_momentum:
-            self.base_momentums = per_group(
-                "base_momentum", base_momentum, n_groups, check_momentum
-            )
-            self.max_momentums = per_group("max_momentum", max_momentum, n_groups, check_momentum)
-        last_epoch = check_int("last_epoch", last_epoch, minimum=-1)
+            self.base_momentums = ARGUMENTS.per_group("base_momentum", base_momentum, n_groups)
+            self.max_momentums = ARGUMENTS.per_group("max_momentum", max_momentum, n_groups)
+        last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
         if last_epoch != -1:
             require_group_entries(groups, last_epoch, ("initial_lr",))
 
@@ -255,16 +280,18 @@ class CyclicLR(MomentumCycling):
 
     # -- state (the momentum's part: MomentumCycling) ----------------------------
     def _check_schedule_state(self, checked: dict[str, Any]) -> None:
-        if checked["mode"] == "exp_range" and checked["gamma"] <= 0:
-            raise ValueError(f"gamma must be > 0 in 'exp_range' mode, but got {checked['gamma']!r}")
-        saved_fn = checked["_scale_fn_custom"]
-        if saved_fn is not None and (
-            self._scale_fn_custom is None or isinstance(self._scale_fn_custom, types.FunctionType)
-        ):
+        _check_gamma(checked["gamma"], checked["mode"], self._scale_fn_custom)
+        saved_fn, scale_fn = checked["_scale_fn_custom"], self._scale_fn_custom
+        if saved_fn is None:
+            return
+        if scale_fn is None or isinstance(scale_fn, types.FunctionType):
             raise ValueError(
                 "_scale_fn_custom holds a callable object's state, but this scheduler's "
                 "scale_fn is not a callable object"
             )
+        checked["_scale_fn_custom"] = st.check_attributes(
+            "_scale_fn_custom", vars(scale_fn), saved_fn
+        )
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         saved_fn = checked.pop("_scale_fn_custom")
@@ -394,18 +421,11 @@ def _check_cycle(
     step_size_up: Any, step_size_down: Any, mode: Any, gamma: Any, scale_fn: Any, scale_mode: Any
 ) -> tuple[_Cycle, Any, dict[str, Any]]:
     """The class's checks of the cycle's arguments; the cycle, its scale and the arguments."""
-    up = check_real("step_size_up", step_size_up, low=0.0, low_open=True)
-    down = up if step_size_down is None else check_real("step_size_down", step_size_down, low=0.0)
-    if not math.isfinite(up + down):
-        raise ValueError(
-            "step_size_up + step_size_down must be finite, but got "
-            f"{step_size_up!r} + {step_size_down!r}"
-        )
-    mode = check_choice("mode", mode, _MODES)
-    exp_range = mode == "exp_range" and scale_fn is None
-    gamma = check_real("gamma", gamma, low=0.0 if exp_range else None, low_open=True)
-    scale_fn = None if scale_fn is None else check_callable("scale_fn", scale_fn)
-    scale_mode = check_choice("scale_mode", scale_mode, _SCALE_MODES)
+    up, down = _check_step_sizes(step_size_up, step_size_down)
+    mode = ARGUMENTS.check("mode", mode)
+    gamma = _check_gamma(gamma, mode, scale_fn)
+    scale_fn = None if scale_fn is None else ARGUMENTS.check("scale_fn", scale_fn)
+    scale_mode = ARGUMENTS.check("scale_mode", scale_mode)
     if scale_fn is None:  # the built-in modes choose what they scale by, as in the class
         scale_mode = "iterations" if mode == "exp_range" else "cycle"
     arguments = {
@@ -471,8 +491,8 @@ def cyclic_lr(
         >>> schedule(mx.array([0, 1, 2, 5, 6]))
         array([0.1, 0.3, 0.5, 0.2, 0.3], dtype=float32)
     """
-    base_lr = _check_lr("base_lr", base_lr)
-    max_lr = _check_lr("max_lr", max_lr)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    max_lr = ARGUMENTS.check("max_lr", max_lr)
     cycle, scale, arguments = _check_cycle(
         step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
     )
@@ -522,8 +542,8 @@ def cyclic_momentum(
         >>> opt.betas  # at step 0; the optimizer evaluates it before every update
         (array(0.9, dtype=float32), 0.999)
     """
-    base_momentum = check_momentum("base_momentum", base_momentum)
-    max_momentum = check_momentum("max_momentum", max_momentum)
+    base_momentum = ARGUMENTS.check("base_momentum", base_momentum)
+    max_momentum = ARGUMENTS.check("max_momentum", max_momentum)
     cycle, scale, arguments = _check_cycle(
         step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
     )

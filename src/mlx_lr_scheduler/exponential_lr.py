@@ -7,9 +7,11 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real, power
+from mlx_lr_scheduler.validation import LR, STEPS_PER_EPOCH, Arguments, Real, power
 
 __all__ = ["ExponentialLR", "exponential_lr"]
+
+ARGUMENTS = Arguments(base_lr=LR, gamma=Real(low=0.0), steps_per_epoch=STEPS_PER_EPOCH)
 
 
 class ExponentialLR(LRScheduler):
@@ -42,10 +44,12 @@ class ExponentialLR(LRScheduler):
         epoch 3: 0.125
     """
 
-    _state_schema = {"gamma": st.real(low=0.0), **LRScheduler._state_schema}
+    _state_schema = {**st.fields(ARGUMENTS, "gamma"), **LRScheduler._state_schema}
+
+    gamma: float
 
     def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = check_real("gamma", gamma, low=0.0)
+        self.gamma = ARGUMENTS.check("gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
@@ -67,11 +71,10 @@ class ExponentialLR(LRScheduler):
 def exponential_lr(base_lr: float, gamma: float, steps_per_epoch: int = 1) -> sm.Schedule:
     r""":class:`ExponentialLR` as a function of the step: multiply by ``gamma`` every epoch.
 
-    .. math:: \eta(t) = \eta_0 \cdot \gamma^{e}, \qquad e = \lfloor t / k \rfloor
-
-    with :math:`\eta_0` = ``base_lr``, :math:`\gamma` = ``gamma`` and :math:`k` =
-    ``steps_per_epoch``. In float32, :math:`\gamma^e` is formed from
-    :math:`\log_2 \gamma` taken in float64 and an exactly split product (see
+    :class:`ExponentialLR`'s :math:`\eta_e` (its formula is there), at the epoch
+    :math:`e = \lfloor t / k \rfloor` of step :math:`t`, with :math:`\eta_0` =
+    ``base_lr`` and :math:`k` = ``steps_per_epoch``. In float32, :math:`\gamma^e` is
+    formed from :math:`\log_2 \gamma` taken in float64 and an exactly split product (see
     :class:`~mlx_lr_scheduler.schedule_math.Power`): ``gamma = 0.99999`` stays
     within ``1e-6`` over ``3 * 10**7`` steps, where float32's ``gamma**t`` is off
     by ``1e-2`` at ``10**6``.
@@ -94,9 +97,9 @@ def exponential_lr(base_lr: float, gamma: float, steps_per_epoch: int = 1) -> sm
         >>> schedule(mx.arange(4))
         array([1, 0.5, 0.25, 0.125], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    gamma = check_real("gamma", gamma, low=0.0)
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    gamma = ARGUMENTS.check("gamma", gamma)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
     power = sm.Power(gamma)
 
     def schedule(step: Any) -> Any:

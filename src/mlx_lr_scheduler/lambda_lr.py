@@ -10,22 +10,13 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_callable, check_int, check_real
+from mlx_lr_scheduler.validation import LR, STEPS_PER_EPOCH, Arguments, Function
 
 __all__ = ["LambdaLR", "MultiplicativeLR", "lambda_lr"]
 
 LrLambda = Callable[[int], float]
 
-
-def _per_group_lambdas(lr_lambda: Any, n_groups: int) -> list[LrLambda]:
-    if isinstance(lr_lambda, (list, tuple)):
-        if len(lr_lambda) != n_groups:
-            raise ValueError(
-                f"lr_lambda must have one function per parameter group ({n_groups}), "
-                f"but got {len(lr_lambda)}"
-            )
-        return [check_callable(f"lr_lambda[{i}]", fn) for i, fn in enumerate(lr_lambda)]
-    return [check_callable("lr_lambda", lr_lambda)] * n_groups
+ARGUMENTS = Arguments(base_lr=LR, lr_lambda=Function(), steps_per_epoch=STEPS_PER_EPOCH)
 
 
 def _saves_state(fn: LrLambda) -> bool:
@@ -54,21 +45,26 @@ class _LambdaScheduler(LRScheduler):
         "lr_lambdas": st.Field(_load_lambdas, _dump_lambdas),
     }
 
+    lr_lambdas: list[LrLambda]
+
     def __init__(
         self, optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1
     ) -> None:
         groups = self._bind(optimizer)
-        self.lr_lambdas = _per_group_lambdas(lr_lambda, len(groups))
+        self.lr_lambdas = ARGUMENTS.per_group("lr_lambda", lr_lambda, len(groups))
         super().__init__(optimizer, last_epoch)
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         checked = super()._check_state(state_dict)
-        for i, (fn, saved) in enumerate(zip(self.lr_lambdas, checked["lr_lambdas"])):
-            if saved is not None and not _saves_state(fn):
+        saved = checked["lr_lambdas"]
+        for i, fn in enumerate(self.lr_lambdas):
+            if saved[i] is not None and not _saves_state(fn):
                 raise ValueError(
                     f"lr_lambdas[{i}] holds a callable object's state, but this scheduler's "
                     f"lr_lambda[{i}] is {fn!r}, which keeps no state"
                 )
+            if saved[i] is not None:  # checked now: nothing is applied before all of it is
+                saved[i] = st.check_attributes(f"lr_lambdas[{i}]", vars(fn), saved[i])
         return checked
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
@@ -76,7 +72,7 @@ class _LambdaScheduler(LRScheduler):
         super()._apply_state(checked)
         for fn, attributes in zip(self.lr_lambdas, saved):
             if attributes is not None:
-                vars(fn).update(copy.deepcopy(attributes))
+                vars(fn).update(attributes)
 
 
 class LambdaLR(_LambdaScheduler):
@@ -161,10 +157,9 @@ class MultiplicativeLR(_LambdaScheduler):
 def lambda_lr(base_lr: float, lr_lambda: LrLambda, steps_per_epoch: int = 1) -> sm.Schedule:
     r""":class:`LambdaLR` as a function of the step: ``base_lr`` times a function of the epoch.
 
-    .. math:: \eta(t) = \eta_0 \cdot \lambda(e), \qquad e = \lfloor t / k \rfloor
-
-    with :math:`\eta_0` = ``base_lr``, :math:`\lambda` = ``lr_lambda`` and
-    :math:`k` = ``steps_per_epoch``.
+    :class:`LambdaLR`'s :math:`\eta_e` (its formula is there), at the epoch
+    :math:`e = \lfloor t / k \rfloor` of step :math:`t`, with :math:`\eta_0` =
+    ``base_lr`` and :math:`k` = ``steps_per_epoch``.
 
     Args:
         base_lr: the learning rate ``lr_lambda`` scales, ``>= 0``.
@@ -188,9 +183,9 @@ def lambda_lr(base_lr: float, lr_lambda: LrLambda, steps_per_epoch: int = 1) -> 
         >>> schedule(mx.arange(4))
         array([0.5, 0.25, 0.125, 0.0625], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    lr_lambda = check_callable("lr_lambda", lr_lambda)
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    lr_lambda = ARGUMENTS.check("lr_lambda", lr_lambda)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)

@@ -7,9 +7,17 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real, check_reciprocal
+from mlx_lr_scheduler.validation import LR, STEPS_PER_EPOCH, Arguments, Integer, Real
 
 __all__ = ["LinearLR", "linear_lr"]
+
+ARGUMENTS = Arguments(
+    base_lr=LR,
+    start_factor=Real(low=0.0, low_open=True, high=1.0, reciprocal=True),
+    end_factor=Real(low=0.0, high=1.0),
+    total_iters=Integer(minimum=1),
+    steps_per_epoch=STEPS_PER_EPOCH,
+)
 
 
 class LinearLR(LRScheduler):
@@ -52,11 +60,13 @@ class LinearLR(LRScheduler):
     """
 
     _state_schema = {
-        "start_factor": st.real(low=0.0, low_open=True, high=1.0, reciprocal=True),
-        "end_factor": st.real(low=0.0, high=1.0),
-        "total_iters": st.integer(minimum=1),
+        **st.fields(ARGUMENTS, "start_factor", "end_factor", "total_iters"),
         **LRScheduler._state_schema,
     }
+
+    start_factor: float
+    end_factor: float
+    total_iters: int
 
     def __init__(
         self,
@@ -66,12 +76,9 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        self.start_factor = check_reciprocal(
-            "start_factor",
-            check_real("start_factor", start_factor, low=0.0, low_open=True, high=1.0),
-        )
-        self.end_factor = check_real("end_factor", end_factor, low=0.0, high=1.0)
-        self.total_iters = check_int("total_iters", total_iters, minimum=1)
+        self.start_factor = ARGUMENTS.check("start_factor", start_factor)
+        self.end_factor = ARGUMENTS.check("end_factor", end_factor)
+        self.total_iters = ARGUMENTS.check("total_iters", total_iters)
         super().__init__(optimizer, last_epoch)
 
     def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
@@ -138,11 +145,11 @@ def linear_lr(
         >>> schedule(mx.arange(5))
         array([0.25, 0.5, 0.75, 1, 1], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    start_factor = check_real("start_factor", start_factor, low=0.0, low_open=True, high=1.0)
-    end_factor = check_real("end_factor", end_factor, low=0.0, high=1.0)
-    total_iters = check_int("total_iters", total_iters, minimum=1)
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    start_factor = ARGUMENTS.check("start_factor", start_factor)
+    end_factor = ARGUMENTS.check("end_factor", end_factor)
+    total_iters = ARGUMENTS.check("total_iters", total_iters)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
     start_weight = base_lr * start_factor / total_iters
     end_weight = base_lr * end_factor / total_iters
 

@@ -20,7 +20,7 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_map
 
-from mlx_lr_scheduler.validation import check_choice, check_int, check_real
+from mlx_lr_scheduler.validation import check_int, check_real
 
 __all__ = ["LRFindResult", "lr_find"]
 
@@ -147,7 +147,8 @@ def lr_find(
     start_lr = check_real("start_lr", start_lr, low=0.0, low_open=True)
     end_lr = check_real("end_lr", end_lr, low=start_lr, low_open=True)
     num_steps = check_int("num_steps", num_steps, minimum=2)
-    mode = check_choice("mode", mode, ("exp", "linear"))
+    if not isinstance(mode, str) or mode not in ("exp", "linear"):
+        raise ValueError(f"mode must be one of 'exp', 'linear', but got {mode!r}")
     smooth = check_real("smooth", smooth, low=0.0, high=1.0, high_open=True)
     diverge_threshold = check_real("diverge_threshold", diverge_threshold, low=1.0, low_open=True)
     if not isinstance(optimizer, optim.Optimizer) or isinstance(optimizer, optim.MultiOptimizer):

@@ -52,7 +52,7 @@ from typing import Any, ClassVar, cast
 from mlx_lr_scheduler import optimizers
 from mlx_lr_scheduler.param_groups import ParamGroup, shortest_decimal
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_real, per_group
+from mlx_lr_scheduler.validation import check_real, missing_group_entry, per_group
 
 __all__ = [
     "MomentumCycling",
@@ -373,11 +373,7 @@ def require_group_entries(
     for i, group in enumerate(groups):
         for key in keys:
             if key not in group:
-                raise KeyError(
-                    f"param {key!r} is not specified in param_groups[{i}] when resuming a "
-                    f"scheduler with last_epoch={last_epoch}: create the scheduler with "
-                    "last_epoch=-1 and load its state_dict() instead"
-                )
+                raise missing_group_entry(key, i, last_epoch)
 
 
 # -- the base of the schedulers that cycle momentum ------------------------------------

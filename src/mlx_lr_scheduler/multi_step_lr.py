@@ -9,32 +9,32 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real, power
+from mlx_lr_scheduler.validation import (
+    LR,
+    STEPS_PER_EPOCH,
+    Arguments,
+    Check,
+    Real,
+    check_int,
+    power,
+)
 
 __all__ = ["MultiStepLR", "multi_step_lr"]
 
 
-def _milestone_key(name: str, key: Any) -> int:
-    # A torch Counter that went through JSON has its integer keys as strings.
-    if isinstance(key, str):
-        try:
-            key = int(key)
-        except ValueError:
-            raise ValueError(f"{name} keys must be integers >= 0, but got {key!r}") from None
-    return check_int(f"{name} key", key, minimum=0)
-
-
 def _check_milestones(name: str, milestones: Any) -> list[int]:
     """Milestones as a sorted list with repeats (a repeated epoch decays twice)."""
-    if isinstance(milestones, Mapping):  # torch's state_dict stores a Counter
-        counts = [
-            (_milestone_key(name, key), check_int(f"{name}[{key!r}]", count, minimum=1))
-            for key, count in milestones.items()
-        ]
-        return sorted(m for m, count in counts for _ in range(count))
-    if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
+    if isinstance(milestones, (str, bytes, Mapping)) or not isinstance(milestones, Iterable):
         raise TypeError(f"{name} must be an iterable of integers, but got {milestones!r}")
     return sorted(check_int(f"{name}[{i}]", m, minimum=0) for i, m in enumerate(milestones))
+
+
+ARGUMENTS = Arguments(
+    base_lr=LR,
+    milestones=Check(_check_milestones),
+    gamma=Real(low=0.0),
+    steps_per_epoch=STEPS_PER_EPOCH,
+)
 
 
 class MultiStepLR(LRScheduler):
@@ -59,8 +59,7 @@ class MultiStepLR(LRScheduler):
         last_epoch: index of the last epoch, ``-1`` to start fresh. Default: ``-1``.
 
     ``state_dict()["milestones"]`` is a sorted list with repeats; torch's
-    ``Counter`` (``{epoch: count}``, keys possibly strings after JSON) is
-    accepted on load.
+    ``Counter`` is accepted on load (see :mod:`mlx_lr_scheduler.torch_state`).
 
     Example (the learning rate used by the optimizer update after ``epoch`` steps):
         >>> import mlx.optimizers as optim
@@ -76,16 +75,15 @@ class MultiStepLR(LRScheduler):
     """
 
     _state_schema = {
-        "milestones": st.Field(lambda key, value, _n: _check_milestones(key, value), list),
-        "gamma": st.real(low=0.0),
+        **st.fields(ARGUMENTS, "milestones", "gamma"),
         **LRScheduler._state_schema,
     }
 
     def __init__(
         self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        self.milestones = _check_milestones("milestones", milestones)
-        self.gamma = check_real("gamma", gamma, low=0.0)
+        self.milestones = ARGUMENTS.check("milestones", milestones)
+        self.gamma = ARGUMENTS.check("gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     @property
@@ -123,12 +121,9 @@ def multi_step_lr(
 ) -> sm.Schedule:
     r""":class:`MultiStepLR` as a function of the step: decay by ``gamma`` at each milestone.
 
-    .. math:: \eta(t) = \eta_0 \cdot \gamma^{\#\{m \in M : m \le e\}},
-        \qquad e = \lfloor t / k \rfloor
-
-    with :math:`\eta_0` = ``base_lr``, :math:`M` = ``milestones`` (a milestone
-    listed twice decays twice), :math:`\gamma` = ``gamma`` and :math:`k` =
-    ``steps_per_epoch``.
+    :class:`MultiStepLR`'s :math:`\eta_e` (its formula is there), at the epoch
+    :math:`e = \lfloor t / k \rfloor` of step :math:`t`, with :math:`\eta_0` =
+    ``base_lr`` and :math:`k` = ``steps_per_epoch``.
 
     Args:
         base_lr: the learning rate before the first milestone, ``>= 0``.
@@ -150,10 +145,10 @@ def multi_step_lr(
         >>> schedule(mx.arange(5))
         array([1, 0.5, 0.5, 0.25, 0.25], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    epochs = _check_milestones("milestones", milestones)
-    gamma = check_real("gamma", gamma, low=0.0)
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    epochs = ARGUMENTS.check("milestones", milestones)
+    gamma = ARGUMENTS.check("gamma", gamma)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
     power = sm.Power(gamma)
     boundaries = sm.Boundaries([m * steps_per_epoch for m in epochs])
 

@@ -18,12 +18,21 @@ from mlx_lr_scheduler.momentum import (
     restore_groups_on_failure,
 )
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_choice, check_int, check_real, per_group
+from mlx_lr_scheduler.validation import (
+    LAST_EPOCH,
+    LOADED_LR,
+    LR,
+    Arguments,
+    Check,
+    Choice,
+    Flag,
+    Integer,
+    Real,
+)
 
 __all__ = ["OneCycleLR", "one_cycle_lr", "one_cycle_momentum"]
 
 _STRATEGIES = ("cos", "linear")
-_FLAG = st.boolean()
 _LR_ENTRIES = ("initial_lr", "max_lr", "min_lr")
 
 # The phases, as in torch: which group entries each one anneals between.
@@ -40,8 +49,20 @@ _THREE_PHASES = (
 _PHASE_KEYS = ("start_lr", "end_lr", "start_momentum", "end_momentum")
 
 
-def _check_lr(name: str, value: Any) -> float:
-    return check_real(name, value, low=0.0)
+ARGUMENTS = Arguments(
+    max_lr=LR,
+    total_steps=Integer(minimum=1),
+    epochs=Integer(minimum=1),
+    steps_per_epoch=Integer(minimum=1),
+    pct_start=Real(low=0.0, high=1.0),
+    anneal_strategy=Choice(*_STRATEGIES),
+    cycle_momentum=Flag(),
+    base_momentum=Check(check_momentum),
+    max_momentum=Check(check_momentum),
+    div_factor=Real(low=0.0, low_open=True),
+    final_div_factor=Real(low=0.0, low_open=True),
+    three_phase=Flag(),
+)
 
 
 _cos = math.cos
@@ -175,15 +196,15 @@ class OneCycleLR(MomentumCycling):
     """
 
     _state_schema = {
-        "total_steps": st.integer(minimum=1),
+        **st.fields(ARGUMENTS, "total_steps"),
         "_schedule_phases": st.Field(_load_phases),
-        "_anneal_func_type": st.choice(*_STRATEGIES),
-        "cycle_momentum": st.boolean(),
+        "_anneal_func_type": st.field(ARGUMENTS["anneal_strategy"]),
+        **st.fields(ARGUMENTS, "cycle_momentum"),
         **LRScheduler._state_schema,
     }
 
     # The group entries torch keeps in its optimizer, carried in our state_dict.
-    _group_entry_checks = dict.fromkeys(_LR_ENTRIES, _check_lr)
+    _group_entry_checks = dict.fromkeys(_LR_ENTRIES, LOADED_LR.check)
 
     def __init__(
         self,
@@ -204,45 +225,22 @@ class OneCycleLR(MomentumCycling):
     ) -> None:
         groups = self._bind(optimizer)
         n_groups = len(groups)
-        if total_steps is not None:
-            self.total_steps = check_int("total_steps", total_steps, minimum=1)
-        elif epochs is not None and steps_per_epoch is not None:
-            epochs = check_int("epochs", epochs, minimum=1)
-            steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
-            self.total_steps = epochs * steps_per_epoch
-        else:
-            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        total = self.total_steps
-        pct_start = check_real("pct_start", pct_start, low=0.0, high=1.0)
-        three_phase = _FLAG.load("three_phase", three_phase, n_groups)
-        first_end = float(pct_start * total) - 1
-        where = f"pct_start={pct_start!r}"
-        _check_first_phase(first_end, total, where)
-        if three_phase:
-            end_steps = [first_end, float(2 * pct_start * total) - 2, total - 1]
-        else:
-            end_steps = [first_end, total - 1]
-        self._schedule_phases = _phases(end_steps, three_phase)
-        self._anneal_func_type = check_choice("anneal_strategy", anneal_strategy, _STRATEGIES)
+        self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
+        end_steps, three = _end_steps(self.total_steps, pct_start, three_phase)
+        self._schedule_phases = _phases(end_steps, three)
+        self._anneal_func_type = ARGUMENTS.check("anneal_strategy", anneal_strategy)
         self._schedule_state_applied()
-        max_lrs = per_group("max_lr", max_lr, n_groups, _check_lr)
-        div_factor = check_real("div_factor", div_factor, low=0.0, low_open=True)
-        final_div_factor = check_real("final_div_factor", final_div_factor, low=0.0, low_open=True)
-        entries = []
-        for i, peak in enumerate(max_lrs):
-            initial = peak / div_factor
-            final = initial / final_div_factor
-            if not (math.isfinite(initial) and math.isfinite(final)):
-                raise ValueError(
-                    f"max_lr / div_factor / final_div_factor must be finite, but for parameter "
-                    f"group {i} got {peak!r} / {div_factor!r} / {final_div_factor!r}"
-                )
-            entries.append({"initial_lr": initial, "max_lr": peak, "min_lr": final})
-        self.cycle_momentum = _FLAG.load("cycle_momentum", cycle_momentum, n_groups)
+        max_lrs = ARGUMENTS.per_group("max_lr", max_lr, n_groups)
+        div_factor = ARGUMENTS.check("div_factor", div_factor)
+        final_div_factor = ARGUMENTS.check("final_div_factor", final_div_factor)
+        entries = [
+            _lr_entries(peak, div_factor, final_div_factor, i) for i, peak in enumerate(max_lrs)
+        ]
+        self.cycle_momentum = ARGUMENTS.check("cycle_momentum", cycle_momentum)
         if self.cycle_momentum:
-            max_momentums = per_group("max_momentum", max_momentum, n_groups, check_momentum)
-            base_momentums = per_group("base_momentum", base_momentum, n_groups, check_momentum)
-        last_epoch = check_int("last_epoch", last_epoch, minimum=-1)
+            max_momentums = ARGUMENTS.per_group("max_momentum", max_momentum, n_groups)
+            base_momentums = ARGUMENTS.per_group("base_momentum", base_momentum, n_groups)
+        last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
         if last_epoch != -1:
             needed = _LR_ENTRIES + (("max_momentum", "base_momentum") if cycle_momentum else ())
             require_group_entries(groups, last_epoch, needed)
@@ -342,23 +340,38 @@ class OneCycleLR(MomentumCycling):
 
 def _total_steps(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
     if total_steps is not None:
-        return check_int("total_steps", total_steps, minimum=1)
+        total: int = ARGUMENTS.check("total_steps", total_steps)
+        return total
     if epochs is not None and steps_per_epoch is not None:
-        epochs = check_int("epochs", epochs, minimum=1)
-        steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+        epochs = ARGUMENTS.check("epochs", epochs)
+        steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
         return int(epochs * steps_per_epoch)
     raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
 
 
 def _end_steps(total: int, pct_start: Any, three_phase: Any) -> tuple[list[float], bool]:
     """The class's phase ends (``pct_start * total - 1``, ...), checked as the class does."""
-    pct_start = check_real("pct_start", pct_start, low=0.0, high=1.0)
-    three_phase = _FLAG.load("three_phase", three_phase, 1)
+    pct_start = ARGUMENTS.check("pct_start", pct_start)
+    three_phase = ARGUMENTS.check("three_phase", three_phase)
     first_end = float(pct_start * total) - 1
     _check_first_phase(first_end, total, f"pct_start={pct_start!r}")
     if three_phase:
         return [first_end, float(2 * pct_start * total) - 2, total - 1], True
     return [first_end, total - 1], False
+
+
+def _lr_entries(
+    max_lr: float, div_factor: float, final_div_factor: float, group: int
+) -> dict[str, float]:
+    """A group's ``initial_lr``, ``max_lr`` and ``min_lr`` (checked finite), as torch sets them."""
+    initial = max_lr / div_factor
+    final = initial / final_div_factor
+    if not (math.isfinite(initial) and math.isfinite(final)):
+        raise ValueError(
+            f"max_lr / div_factor / final_div_factor must be finite, but for parameter group "
+            f"{group} got {max_lr!r} / {div_factor!r} / {final_div_factor!r}"
+        )
+    return {"initial_lr": initial, "max_lr": max_lr, "min_lr": final}
 
 
 def _one_cycle(
@@ -475,18 +488,11 @@ def one_cycle_lr(
     """
     total = _total_steps(total_steps, epochs, steps_per_epoch)
     end_steps, three = _end_steps(total, pct_start, three_phase)
-    strategy = check_choice("anneal_strategy", anneal_strategy, _STRATEGIES)
-    peak = _check_lr("max_lr", max_lr)
-    div_factor = check_real("div_factor", div_factor, low=0.0, low_open=True)
-    final_div_factor = check_real("final_div_factor", final_div_factor, low=0.0, low_open=True)
-    initial = peak / div_factor
-    final = initial / final_div_factor
-    if not (math.isfinite(initial) and math.isfinite(final)):
-        raise ValueError(
-            "max_lr / div_factor / final_div_factor must be finite, but for parameter group 0 "
-            f"got {peak!r} / {div_factor!r} / {final_div_factor!r}"
-        )
-    values = {"initial_lr": initial, "max_lr": peak, "min_lr": final}
+    strategy = ARGUMENTS.check("anneal_strategy", anneal_strategy)
+    peak = ARGUMENTS.check("max_lr", max_lr)
+    div_factor = ARGUMENTS.check("div_factor", div_factor)
+    final_div_factor = ARGUMENTS.check("final_div_factor", final_div_factor)
+    values = _lr_entries(peak, div_factor, final_div_factor, 0)
     template = _THREE_PHASES if three else _TWO_PHASES
     return _one_cycle(
         "one_cycle_lr",
@@ -552,9 +558,9 @@ def one_cycle_momentum(
     """
     total = _total_steps(total_steps, epochs, steps_per_epoch)
     end_steps, three = _end_steps(total, pct_start, three_phase)
-    strategy = check_choice("anneal_strategy", anneal_strategy, _STRATEGIES)
-    high = check_momentum("max_momentum", max_momentum)
-    low = check_momentum("base_momentum", base_momentum)
+    strategy = ARGUMENTS.check("anneal_strategy", anneal_strategy)
+    high = ARGUMENTS.check("max_momentum", max_momentum)
+    low = ARGUMENTS.check("base_momentum", base_momentum)
     values = {"max_momentum": high, "base_momentum": low}
     template = _THREE_PHASES if three else _TWO_PHASES
     return _one_cycle(

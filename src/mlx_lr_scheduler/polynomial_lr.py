@@ -7,9 +7,13 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real
+from mlx_lr_scheduler.validation import LR, STEPS_PER_EPOCH, Arguments, Integer, Real
 
 __all__ = ["PolynomialLR", "polynomial_lr"]
+
+ARGUMENTS = Arguments(
+    base_lr=LR, total_iters=Integer(minimum=1), power=Real(low=0.0), steps_per_epoch=STEPS_PER_EPOCH
+)
 
 
 class PolynomialLR(LRScheduler):
@@ -47,16 +51,18 @@ class PolynomialLR(LRScheduler):
     """
 
     _state_schema = {
-        "total_iters": st.integer(minimum=1),
-        "power": st.real(low=0.0),
+        **st.fields(ARGUMENTS, "total_iters", "power"),
         **LRScheduler._state_schema,
     }
+
+    total_iters: int
+    power: float
 
     def __init__(
         self, optimizer: Any, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
     ) -> None:
-        self.total_iters = check_int("total_iters", total_iters, minimum=1)
-        self.power = check_real("power", power, low=0.0)
+        self.total_iters = ARGUMENTS.check("total_iters", total_iters)
+        self.power = ARGUMENTS.check("power", power)
         super().__init__(optimizer, last_epoch)
 
     def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
@@ -109,10 +115,10 @@ def polynomial_lr(
         >>> schedule(mx.arange(6))
         array([1, 0.5625, 0.25, 0.0625, 0, 0], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    total_iters = check_int("total_iters", total_iters, minimum=1)
-    power = check_real("power", power, low=0.0)
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    total_iters = ARGUMENTS.check("total_iters", total_iters)
+    power = ARGUMENTS.check("power", power)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)

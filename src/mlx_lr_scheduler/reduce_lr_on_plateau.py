@@ -14,7 +14,7 @@ import mlx.core as mx
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.composition import _Composite
 from mlx_lr_scheduler.scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
-from mlx_lr_scheduler.validation import check_choice, check_int, check_real, per_group
+from mlx_lr_scheduler.validation import LR, Arguments, Choice, Integer, Real, check_int
 
 __all__ = ["ReduceLROnPlateau", "WarmupThenPlateau"]
 
@@ -46,21 +46,42 @@ def _metric_value(metrics: Any) -> float:
     return float(metrics)
 
 
-def _check_min_lr(name: str, value: Any) -> float:
-    return check_real(name, value, low=0.0)
+ARGUMENTS = Arguments(
+    mode=Choice("min", "max"),
+    factor=Real(low=0.0, high=1.0, low_open=True, high_open=True),
+    patience=Integer(minimum=0),
+    threshold=Real(low=0.0),
+    threshold_mode=Choice("rel", "abs"),
+    cooldown=Integer(minimum=0),
+    min_lr=LR,
+    eps=Real(low=0.0),
+)
+
+#: How ``state_dict()`` writes an infinite ``best``/``mode_worse`` (JSON has no inf).
+_INFINITIES = {"inf": _INF, "-inf": -_INF}
 
 
 def _load_extended_real(key: str, value: Any, _n: int) -> float:
-    # best and mode_worse are +-inf until a first metric, as in torch.
+    # best and mode_worse are +-inf until a first metric, as in torch: ours are written
+    # "inf"/"-inf" (plain JSON), torch's are floats.
+    if isinstance(value, str) and value in _INFINITIES:
+        return _INFINITIES[value]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{key} must be a number or +-inf, but got {value!r}")
+        raise TypeError(f"{key} must be a number or 'inf'/'-inf', but got {value!r}")
     if math.isnan(value):
-        raise ValueError(f"{key} must be a number or +-inf, but got {value!r}")
+        raise ValueError(f"{key} must be a number or 'inf'/'-inf', but got {value!r}")
     return float(value)
 
 
+def _dump_extended_real(value: float) -> float | str:
+    return repr(value) if math.isinf(value) else value
+
+
+_EXTENDED_REAL = st.Field(_load_extended_real, _dump_extended_real)
+
+
 def _check_threshold(mode: str, threshold: Any, threshold_mode: str) -> float:
-    value = check_real("threshold", threshold, low=0.0)
+    value: float = ARGUMENTS.check("threshold", threshold)
     if mode == "min" and threshold_mode == "rel" and value >= 1.0:
         # best * (1 - threshold) would be <= 0 (and NaN while best is inf): no metric
         # could ever count as an improvement, so the LR would drop on a timer.
@@ -102,9 +123,9 @@ class ReduceLROnPlateau(LRScheduler):
     one sync per ``step``, as torch's ``float(tensor)``. Anything else (a string,
     a ``bool``, a torch tensor) raises ``TypeError``.
 
-    ``state_dict()`` has torch's keys; ``best`` and ``mode_worse`` are ``inf`` or
-    ``-inf`` before a first improvement, as in torch (Python's ``json`` writes
-    them as ``Infinity``).
+    ``state_dict()`` has torch's keys; ``best`` and ``mode_worse`` are infinite
+    before a first improvement, as in torch: written as the strings ``"inf"`` and
+    ``"-inf"`` so the state is plain JSON (torch's float ``inf`` loads too).
 
     Args:
         optimizer: MLX optimizer (one group) or ``MultiOptimizer`` (one group each).
@@ -145,19 +166,15 @@ class ReduceLROnPlateau(LRScheduler):
     _steps_on_metric = True
 
     _state_schema = {
-        "factor": st.real(low=0.0, high=1.0, low_open=True, high_open=True),
-        "default_min_lr": st.optional(st.real(low=0.0)),
-        "min_lrs": st.float_list(),
-        "patience": st.integer(minimum=0),
-        "cooldown": st.integer(minimum=0),
-        "eps": st.real(low=0.0),
+        **st.fields(ARGUMENTS, "factor"),
+        "default_min_lr": st.optional(st.field(ARGUMENTS["min_lr"])),
+        "min_lrs": st.lr_list(),
+        **st.fields(ARGUMENTS, "patience", "cooldown", "eps"),
         "last_epoch": st.integer(minimum=0),
-        "_last_lr": st.float_list(),
-        "mode_worse": st.Field(_load_extended_real),
-        "mode": st.choice("min", "max"),
-        "threshold": st.real(low=0.0),
-        "threshold_mode": st.choice("rel", "abs"),
-        "best": st.Field(_load_extended_real),
+        "_last_lr": st.lr_list(),
+        "mode_worse": _EXTENDED_REAL,
+        **st.fields(ARGUMENTS, "mode", "threshold", "threshold_mode"),
+        "best": _EXTENDED_REAL,
         "cooldown_counter": st.integer(minimum=0),
         "num_bad_epochs": st.integer(minimum=0),
     }
@@ -177,14 +194,14 @@ class ReduceLROnPlateau(LRScheduler):
         eps: float = 1e-8,
     ) -> None:
         groups = self._bind(optimizer)
-        self.factor = check_real("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True)
-        self.min_lrs = per_group("min_lr", min_lr, len(groups), _check_min_lr)
+        self.factor = ARGUMENTS.check("factor", factor)
+        self.min_lrs = ARGUMENTS.per_group("min_lr", min_lr, len(groups))
         self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else self.min_lrs[0]
-        self.patience = check_int("patience", patience, minimum=0)
-        self.cooldown = check_int("cooldown", cooldown, minimum=0)
-        self.eps = check_real("eps", eps, low=0.0)
-        self.mode = check_choice("mode", mode, ("min", "max"))
-        self.threshold_mode = check_choice("threshold_mode", threshold_mode, ("rel", "abs"))
+        self.patience = ARGUMENTS.check("patience", patience)
+        self.cooldown = ARGUMENTS.check("cooldown", cooldown)
+        self.eps = ARGUMENTS.check("eps", eps)
+        self.mode = ARGUMENTS.check("mode", mode)
+        self.threshold_mode = ARGUMENTS.check("threshold_mode", threshold_mode)
         self.threshold = _check_threshold(self.mode, threshold, self.threshold_mode)
         self.mode_worse = _INF if self.mode == "min" else -_INF
         self.best = self.mode_worse
@@ -264,6 +281,9 @@ class ReduceLROnPlateau(LRScheduler):
             group.set_lr(lr)
 
 
+_MILESTONE = Integer(minimum=1)
+
+
 class WarmupThenPlateau(_Composite):
     r"""A warmup schedule for ``milestone`` epochs, then ``ReduceLROnPlateau`` from where it ends.
 
@@ -315,9 +335,9 @@ class WarmupThenPlateau(_Composite):
     _steps_on_metric = True
 
     _state_schema = {
-        "milestone": st.integer(minimum=1),
+        "milestone": st.field(_MILESTONE),
         "last_epoch": st.integer(minimum=0),
-        "_last_lr": st.float_list(),
+        "_last_lr": st.lr_list(),
     }
 
     def __init__(
@@ -347,7 +367,7 @@ class WarmupThenPlateau(_Composite):
                     f"{owner} expects both schedulers to belong to its optimizer, but {name} "
                     f"({type(scheduler).__name__}) is bound to another optimizer"
                 )
-        self.milestone = check_int("milestone", milestone, minimum=1)
+        self.milestone = _MILESTONE.check("milestone", milestone)
         self._warmup, self._plateau = warmup, plateau
         self._schedulers = [warmup, plateau]
         # Neither is stepped here: the warmup stands at its epoch 0 (if freshly built) and

@@ -15,14 +15,17 @@ closed form exists, ``_get_closed_form_lr()`` serves ``step(epoch)``.
 
 from __future__ import annotations
 
+import copy
+import json
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler import torch_state
 from mlx_lr_scheduler.param_groups import ParamGroup, param_groups
 from mlx_lr_scheduler.schedule_math import Schedule, check_step
-from mlx_lr_scheduler.validation import check_int
+from mlx_lr_scheduler.validation import check_int, missing_group_entry
 
 __all__ = ["EPOCH_DEPRECATION_WARNING", "LR_LIMIT", "LRScheduler"]
 
@@ -76,12 +79,12 @@ class LRScheduler:
 
     #: The fields of ``state_dict()``, by torch's key names.
     _state_schema: ClassVar[dict[str, st.Field]] = {
-        "base_lrs": st.float_list(),
+        "base_lrs": st.lr_list(),
         # Not bounded below: a scheduler waiting in a SequentialLR nested first in
         # another sits at -2 (both SequentialLRs rewind it), in torch as here.
         "last_epoch": st.integer(),
         "_step_count": st.integer(minimum=0),
-        "_last_lr": st.float_list(),
+        "_last_lr": st.lr_list(),
     }
 
     optimizer: Any
@@ -105,11 +108,7 @@ class LRScheduler:
         else:
             for i, group in enumerate(groups):
                 if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                        f"resuming a scheduler with last_epoch={last_epoch}: create the "
-                        "scheduler with last_epoch=-1 and load its state_dict() instead"
-                    )
+                    raise missing_group_entry("initial_lr", i, last_epoch)
         self.base_lrs = [group["initial_lr"] for group in groups]
         self.last_epoch = last_epoch
         self._initial_step()
@@ -306,11 +305,36 @@ class LRScheduler:
 
     # -- state -----------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """The scheduler's state as plain JSON-serialisable data (torch's key names)."""
+        """The scheduler's state as plain JSON-serialisable data (torch's key names).
+
+        A custom subclass's own public attributes holding plain data are saved too
+        (torch saves its ``__dict__``) and restored on load.
+        """
         state: dict[str, Any] = {st.CLASS_KEY: type(self).__name__}
         for key, entry in self._state_schema.items():
             state[key] = entry.dump(getattr(self, key))
+        for key in self._own_attributes():
+            value = getattr(self, key)
+            try:
+                json.dumps(value, allow_nan=False)
+            except (TypeError, ValueError):
+                continue  # not plain data (a model, an array): the subclass rebuilds it
+            state[key] = copy.deepcopy(value)
         return state
+
+    def _own_attributes(self) -> list[str]:
+        """The public attributes a subclass outside this library adds to the scheduler
+        (those the library declares, in its classes' annotations, are not its own)."""
+        package = __name__.split(".")[0]
+        library = [cls for cls in type(self).__mro__ if cls.__module__.split(".")[0] == package]
+        if type(self) is library[0]:
+            return []
+        declared = {name for cls in library for name in getattr(cls, "__annotations__", {})}
+        return [
+            key
+            for key in vars(self)
+            if not key.startswith("_") and key not in self._state_schema and key not in declared
+        ]
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Load a ``state_dict()`` (ours or torch 2.13's) after checking all of it.
@@ -318,12 +342,30 @@ class LRScheduler:
         Also restores each group's learning rate (the last one the scheduler
         set) and ``initial_lr``, which torch keeps in the optimizer's state.
         """
-        self._apply_state(self._check_state(state_dict))
+        if torch_state.is_torch_state(state_dict):
+            state_dict = torch_state.from_torch_state(self, state_dict)
+        checked = self._check_state(state_dict)
+        # Only a scheduler waiting in a nested SequentialLR sits below -1 (and restarts
+        # at 0 there); stepped from there, torch's formulas leave their domain.
+        epoch = checked.get("last_epoch", -1)
+        if epoch < -1:
+            raise ValueError(
+                f"last_epoch must be an integer >= -1 for a {type(self).__name__} loaded on "
+                f"its own, but got {epoch}"
+            )
+        self._apply_state(checked)
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
-        return st.check_state_dict(
+        own = {key: getattr(self, key) for key in self._own_attributes()}
+        saved = {}
+        if own and isinstance(state_dict, Mapping):
+            saved = {key: value for key, value in state_dict.items() if key in own}
+            state_dict = {key: value for key, value in state_dict.items() if key not in own}
+        checked = st.check_state_dict(
             type(self).__name__, state_dict, self._state_schema, len(self.param_groups)
         )
+        checked.update(st.check_attributes(f"{type(self).__name__} state_dict", own, saved))
+        return checked
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         for key, value in checked.items():

@@ -60,8 +60,7 @@ class SpecError(ValueError):
 
 def scheduler_names() -> list[str]:
     """The class names a SPEC may call, sorted."""
-    names = [name for name in SCHEDULES if name not in _CALLABLE_TAKING]
-    return sorted([*names, *_EXTRA_NAMES])
+    return sorted({*SCHEDULES, *_EXTRA_NAMES} - set(_CALLABLE_TAKING))
 
 
 def _known() -> str:

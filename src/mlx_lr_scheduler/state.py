@@ -10,31 +10,36 @@ from torch's key name to a :class:`Field`. The same declaration drives
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import numbers
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from mlx_lr_scheduler.validation import check_choice, check_int, check_real, check_reciprocal
+from mlx_lr_scheduler.validation import (
+    LOADED_LR,
+    Arguments,
+    Integer,
+    Real,
+    Spec,
+)
 
 __all__ = [
     "CLASS_KEY",
-    "TORCH_ONLY_KEYS",
     "Field",
-    "boolean",
+    "check_attributes",
     "check_state_dict",
-    "choice",
-    "float_list",
+    "field",
+    "fields",
     "integer",
+    "lr_list",
     "optional",
     "real",
 ]
 
 #: Key naming the scheduler class in our state dicts (absent from torch's; optional on load).
 CLASS_KEY = "scheduler"
-#: torch writes these private flags into its state dicts; they carry no state, so we skip them.
-TORCH_ONLY_KEYS = frozenset({"_is_initial", "_get_lr_called_within_step", "_scale_fn_ref"})
 
 
 def _plain_copy(value: Any) -> Any:
@@ -51,32 +56,25 @@ class Field:
     """
 
     load: Callable[[str, Any, int], Any]
-    dump: Callable[[Any], Any] = field(default=_plain_copy)
+    dump: Callable[[Any], Any] = dataclasses.field(default=_plain_copy)
+
+
+def field(spec: Spec) -> Field:
+    """The state field of an argument spec: loaded values are checked as arguments are."""
+    return Field(lambda key, value, _n: spec.check(key, value))
+
+
+def fields(arguments: Arguments, *names: str) -> dict[str, Field]:
+    """The state fields of a schedule's ``arguments`` ``names`` (same key as the argument)."""
+    return {name: field(arguments[name]) for name in names}
 
 
 def integer(minimum: int | None = None) -> Field:
-    return Field(lambda key, value, _n: check_int(key, value, minimum=minimum))
+    return field(Integer(minimum))
 
 
-def real(*, reciprocal: bool = False, **bounds: Any) -> Field:
-    """A finite number within ``bounds`` (see ``check_real``); with ``reciprocal``,
-    also one the schedule can divide by."""
-    if reciprocal:
-        return Field(lambda key, value, _n: check_reciprocal(key, check_real(key, value, **bounds)))
-    return Field(lambda key, value, _n: check_real(key, value, **bounds))
-
-
-def boolean() -> Field:
-    def load(key: str, value: Any, _n: int) -> bool:
-        if not isinstance(value, bool):
-            raise TypeError(f"{key} must be a bool, but got {value!r} ({type(value).__name__})")
-        return value
-
-    return Field(load)
-
-
-def choice(*options: str) -> Field:
-    return Field(lambda key, value, _n: check_choice(key, value, options))
+def real(**bounds: Any) -> Field:
+    return field(Real(**bounds))
 
 
 def optional(inner: Field) -> Field:
@@ -86,26 +84,17 @@ def optional(inner: Field) -> Field:
     )
 
 
-def float_list(*, per_group: bool = True, nonnegative: bool = True) -> Field:
-    """A list of finite floats, one per parameter group when ``per_group``."""
+def lr_list() -> Field:
+    """One learning rate per parameter group, each one an optimizer can hold (float32)."""
 
     def load(key: str, value: Any, n_groups: int) -> list[float]:
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"{key} must be a list of numbers, but got {type(value).__name__}")
-        if per_group and len(value) != n_groups:
+        if len(value) != n_groups:
             raise ValueError(
                 f"{key} must have one value per parameter group ({n_groups}), but got {len(value)}"
             )
-        out = []
-        for i, item in enumerate(value):
-            if isinstance(item, bool) or not isinstance(item, numbers.Real):
-                raise TypeError(f"{key}[{i}] must be a number, but got {item!r}")
-            number = float(item)
-            if not math.isfinite(number) or (nonnegative and number < 0):
-                constraint = "finite and >= 0" if nonnegative else "finite"
-                raise ValueError(f"{key}[{i}] must be {constraint}, but got {number!r}")
-            out.append(number)
-        return out
+        return [LOADED_LR.check(f"{key}[{i}]", item) for i, item in enumerate(value)]
 
     return Field(load, list)
 
@@ -123,7 +112,7 @@ def check_state_dict(
     tag = state.get(CLASS_KEY)
     if tag is not None and tag != owner:
         raise ValueError(f"state_dict belongs to a {tag}, not a {owner}")
-    unknown = sorted(set(state) - set(schema) - TORCH_ONLY_KEYS - {CLASS_KEY})
+    unknown = sorted(set(state) - set(schema) - {CLASS_KEY})
     if unknown:
         raise ValueError(
             f"{owner} state_dict has unexpected keys {unknown}: is it another scheduler's state?"
@@ -132,3 +121,45 @@ def check_state_dict(
     if missing:
         raise ValueError(f"{owner} state_dict is missing keys {missing}")
     return {key: entry.load(key, state[key], n_groups) for key, entry in schema.items()}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, numbers.Real):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a dict"
+    return type(value).__name__
+
+
+def check_attributes(key: str, current: Mapping[str, Any], saved: Any) -> dict[str, Any]:
+    """Attributes to set on an object (a callable object's ``__dict__``, a subclass's own
+    fields), checked against the ones it holds: each keeps its kind (a number stays a
+    finite number, a string a string, ...); an attribute it holds as ``None`` takes any.
+
+    Returns a copy to apply; changes nothing.
+    """
+    if not isinstance(saved, Mapping):
+        raise TypeError(f"{key} must be a dict of attributes, but got {_kind(saved)}")
+    checked = {}
+    for name, value in saved.items():
+        if not isinstance(name, str):
+            raise TypeError(f"{key} attribute names must be strings, but got {name!r}")
+        if name in current and current[name] is not None:
+            expected, received = _kind(current[name]), _kind(value)
+            if received != expected:
+                raise TypeError(
+                    f"{key}[{name!r}] must be {expected}, as the object's own "
+                    f"{name} is, but got {value!r}"
+                )
+            if expected == "a number" and not math.isfinite(value):
+                raise ValueError(f"{key}[{name!r}] must be a finite number, but got {value!r}")
+        checked[name] = copy.deepcopy(value)
+    return checked

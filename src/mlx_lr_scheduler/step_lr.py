@@ -7,9 +7,13 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_int, check_real, power
+from mlx_lr_scheduler.validation import LR, STEPS_PER_EPOCH, Arguments, Integer, Real, power
 
 __all__ = ["StepLR", "step_lr"]
+
+ARGUMENTS = Arguments(
+    base_lr=LR, step_size=Integer(minimum=1), gamma=Real(low=0.0), steps_per_epoch=STEPS_PER_EPOCH
+)
 
 
 class StepLR(LRScheduler):
@@ -46,16 +50,18 @@ class StepLR(LRScheduler):
     """
 
     _state_schema = {
-        "step_size": st.integer(minimum=1),
-        "gamma": st.real(low=0.0),
+        **st.fields(ARGUMENTS, "step_size", "gamma"),
         **LRScheduler._state_schema,
     }
+
+    step_size: int
+    gamma: float
 
     def __init__(
         self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        self.step_size = check_int("step_size", step_size, minimum=1)
-        self.gamma = check_real("gamma", gamma, low=0.0)
+        self.step_size = ARGUMENTS.check("step_size", step_size)
+        self.gamma = ARGUMENTS.check("gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
@@ -80,11 +86,9 @@ def step_lr(
 ) -> sm.Schedule:
     r""":class:`StepLR` as a function of the step: decay by ``gamma`` every ``step_size`` epochs.
 
-    .. math:: \eta(t) = \eta_0 \cdot \gamma^{\lfloor e / s \rfloor},
-        \qquad e = \lfloor t / k \rfloor
-
-    with :math:`\eta_0` = ``base_lr``, :math:`s` = ``step_size``, :math:`\gamma` =
-    ``gamma`` and :math:`k` = ``steps_per_epoch``.
+    :class:`StepLR`'s :math:`\eta_e` (its formula is there), at the epoch
+    :math:`e = \lfloor t / k \rfloor` of step :math:`t`, with :math:`\eta_0` =
+    ``base_lr`` and :math:`k` = ``steps_per_epoch``.
 
     Args:
         base_lr: the learning rate at step 0, ``>= 0``.
@@ -106,10 +110,10 @@ def step_lr(
         >>> schedule(mx.arange(5))
         array([0.1, 0.1, 0.05, 0.05, 0.025], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    step_size = check_int("step_size", step_size, minimum=1)
-    gamma = check_real("gamma", gamma, low=0.0)
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    step_size = ARGUMENTS.check("step_size", step_size)
+    gamma = ARGUMENTS.check("gamma", gamma)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
     power = sm.Power(gamma)
     period = step_size * steps_per_epoch
 

@@ -9,7 +9,15 @@ from typing import Any
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_choice, check_int, check_real, per_group
+from mlx_lr_scheduler.validation import (
+    LAST_EPOCH,
+    LOADED_LR,
+    LR,
+    STEPS_PER_EPOCH,
+    Arguments,
+    Choice,
+    Integer,
+)
 
 __all__ = ["SWALR", "swa_lr"]
 
@@ -28,8 +36,13 @@ _ANNEAL = {"cos": _cosine_anneal, "linear": _linear_anneal}
 _GROUPS_KEY = "param_groups"
 
 
-def _check_swa_lr(name: str, value: Any) -> float:
-    return check_real(name, value, low=0.0)
+ARGUMENTS = Arguments(
+    base_lr=LR,
+    swa_lr=LR,
+    anneal_epochs=Integer(minimum=0),
+    anneal_strategy=Choice(*_ANNEAL),
+    steps_per_epoch=STEPS_PER_EPOCH,
+)
 
 
 def _load_swa_lrs(records: Any, n_groups: int) -> list[float]:
@@ -43,7 +56,7 @@ def _load_swa_lrs(records: Any, n_groups: int) -> list[float]:
     for i, record in enumerate(records):
         if not isinstance(record, Mapping) or set(record) != {"swa_lr"}:
             raise ValueError(f"{_GROUPS_KEY}[{i}] must be {{'swa_lr': number}}, but got {record!r}")
-        values.append(_check_swa_lr(f"{_GROUPS_KEY}[{i}]['swa_lr']", record["swa_lr"]))
+        values.append(LOADED_LR.check(f"{_GROUPS_KEY}[{i}]['swa_lr']", record["swa_lr"]))
     return values
 
 
@@ -97,8 +110,8 @@ class SWALR(LRScheduler):
     """
 
     _state_schema = {
-        "_anneal_strategy": st.choice(*_ANNEAL),
-        "anneal_epochs": st.integer(minimum=0),
+        "_anneal_strategy": st.field(ARGUMENTS["anneal_strategy"]),
+        **st.fields(ARGUMENTS, "anneal_epochs"),
         **LRScheduler._state_schema,
     }
 
@@ -111,10 +124,10 @@ class SWALR(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         groups = self._bind(optimizer)
-        swa_lrs = per_group("swa_lr", swa_lr, len(groups), _check_swa_lr)
-        self.anneal_epochs = check_int("anneal_epochs", anneal_epochs, minimum=0)
-        self._anneal_strategy = check_choice("anneal_strategy", anneal_strategy, tuple(_ANNEAL))
-        check_int("last_epoch", last_epoch, minimum=-1)
+        swa_lrs = ARGUMENTS.per_group("swa_lr", swa_lr, len(groups))
+        self.anneal_epochs = ARGUMENTS.check("anneal_epochs", anneal_epochs)
+        self._anneal_strategy = ARGUMENTS.check("anneal_strategy", anneal_strategy)
+        LAST_EPOCH.check("last_epoch", last_epoch)
         self.swa_lrs = swa_lrs
         super().__init__(optimizer, last_epoch)
 
@@ -162,11 +175,8 @@ class SWALR(LRScheduler):
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         if not isinstance(state_dict, Mapping) or _GROUPS_KEY not in state_dict:
-            # A torch state_dict: torch keeps swa_lr in the optimizer's param groups
-            # (restored by its optimizer's load_state_dict), so keep the groups' own.
-            checked = super()._check_state(state_dict)
-            checked[_GROUPS_KEY] = self.swa_lrs
-            return checked
+            super()._check_state(state_dict)  # refuses anything but a mapping first
+            raise ValueError(f"SWALR state_dict is missing keys [{_GROUPS_KEY!r}]")
         own = {key: value for key, value in state_dict.items() if key != _GROUPS_KEY}
         checked = super()._check_state(own)
         checked[_GROUPS_KEY] = _load_swa_lrs(state_dict[_GROUPS_KEY], len(self.param_groups))
@@ -231,11 +241,11 @@ def swa_lr(
         >>> schedule(mx.arange(5))
         array([1, 0.75, 0.5, 0.25, 0.25], dtype=float32)
     """
-    base_lr = check_real("base_lr", base_lr, low=0.0)
-    target = _check_swa_lr("swa_lr", swa_lr)
-    anneal_epochs = check_int("anneal_epochs", anneal_epochs, minimum=0)
-    anneal_strategy = check_choice("anneal_strategy", anneal_strategy, tuple(_ANNEAL))
-    steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    base_lr = ARGUMENTS.check("base_lr", base_lr)
+    target = ARGUMENTS.check("swa_lr", swa_lr)
+    anneal_epochs = ARGUMENTS.check("anneal_epochs", anneal_epochs)
+    anneal_strategy = ARGUMENTS.check("anneal_strategy", anneal_strategy)
+    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
     span = max(1, anneal_epochs)
     scale = math.pi / (2 * span)
 

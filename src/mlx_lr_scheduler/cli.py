@@ -169,6 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         arguments.run(arguments)
+    except KeyboardInterrupt:
+        print(f"{PROG} {arguments.command}: interrupted", file=sys.stderr)
+        return 130
     except (SpecError, MissingExtraError, ValueError, TypeError, KeyError, OSError) as error:
         message = error.args[0] if error.args else type(error).__name__
         if isinstance(error, MissingExtraError):  # it names the command already

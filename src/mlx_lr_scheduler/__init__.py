@@ -14,9 +14,11 @@ from mlx_lr_scheduler.cyclic_lr import CyclicLR
 from mlx_lr_scheduler.exponential_lr import ExponentialLR
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
 from mlx_lr_scheduler.linear_lr import LinearLR
+from mlx_lr_scheduler.lr_finder import LRFindResult, lr_find
 from mlx_lr_scheduler.multi_step_lr import MultiStepLR
 from mlx_lr_scheduler.one_cycle_lr import OneCycleLR
 from mlx_lr_scheduler.polynomial_lr import PolynomialLR
+from mlx_lr_scheduler.preview import Preview, preview
 from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenPlateau
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR
@@ -32,6 +34,7 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "CyclicLR",
     "ExponentialLR",
+    "LRFindResult",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
@@ -39,8 +42,11 @@ __all__ = [
     "MultiplicativeLR",
     "OneCycleLR",
     "PolynomialLR",
+    "Preview",
     "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
     "WarmupThenPlateau",
+    "lr_find",
+    "preview",
 ]

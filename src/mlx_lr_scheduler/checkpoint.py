@@ -1,0 +1,738 @@
+"""One-call checkpoints of a model, its optimizer and its scheduler: atomic, verified,
+all or nothing.
+
+``save_checkpoint(path, model=..., optimizer=..., scheduler=...)`` writes one
+numbered checkpoint into the directory ``path`` and points ``path/latest`` at it;
+``load_checkpoint(path, ...)`` loads the one ``latest`` names back into the live
+objects. The layout::
+
+    path/
+      latest                    # one line, "checkpoint-000042": the newest complete one
+      checkpoint-000041/        # older ones, kept until keep_last rotates them out
+      checkpoint-000042/
+        model.safetensors       # tree_flatten(model.parameters()): model.load_weights reads it
+        optimizer.safetensors   # tree_flatten(optimizer.state) ("states.<i>." per group)
+        checkpoint.json         # scheduler state, extra, metadata, the SHA-256 of each file above
+
+**Atomic.** A checkpoint is written into a hidden sibling
+``.checkpoint-000042.tmp-<pid>-<random>``, every file flushed and fsynced, the
+directory fsynced, then renamed to its number; only then is ``latest`` replaced
+(write a temporary file, fsync, ``os.replace``, fsync the directory). A process
+killed at any moment leaves ``latest`` naming a complete checkpoint (the previous
+one, or the new one); the next save deletes the dead process's leftovers.
+
+**Verified.** ``checkpoint.json`` holds the SHA-256 and size of each array file, and
+its own SHA-256 over the rest of its content. A load reads each file into memory,
+hashes it and loads the arrays from that memory, so what was checked is what is
+loaded. Nothing is unpickled or evaluated: the arrays are safetensors, the rest JSON.
+
+**All or nothing.** Before anything changes, a load checks the hashes and every
+array's key, shape and dtype against the live model and optimizer, the number and
+classes of the parameter groups, and the scheduler state (loaded first into a
+throwaway copy of the scheduler). Then it writes the model (``model.update``), the
+optimizer state, item by item into the optimizer's own dicts (so a step compiled
+with ``inputs=[model.state, opt.state]`` keeps working without a retrace), and
+last the scheduler, which rewrites each group's learning rate: the optimizer and
+the scheduler agree. Any mismatch raises one :class:`CheckpointError` naming it,
+and the objects and the files stay as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import mlx.core as mx
+import mlx.optimizers as optim
+from mlx.utils import tree_flatten, tree_unflatten
+
+from mlx_lr_scheduler.validation import check_int
+
+__all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]
+
+FORMAT = "mlx-lr-scheduler checkpoint"
+FORMAT_VERSION = 1
+LATEST = "latest"
+MANIFEST = "checkpoint.json"
+MODEL_FILE = "model.safetensors"
+OPTIMIZER_FILE = "optimizer.safetensors"
+
+_NAME = re.compile(r"checkpoint-(\d{6,})\Z")
+# Leftovers of an interrupted save or rotation: ".<name>.tmp-<pid>-<hex>" or ".del-".
+_LEFTOVER = re.compile(r"\.(.+)\.(tmp|del)-(\d+)-[0-9a-f]+\Z")
+# Hashing overlaps writing and reading in pieces of this size.
+_CHUNK = 8 << 20
+_CHECKSUM_KEY = "checksum"
+# Marks a key the optimizer state did not have before a load (to undo it).
+_ABSENT = object()
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be loaded into these objects: corrupted, truncated,
+    or saved from another model, optimizer or scheduler. Nothing was changed."""
+
+
+# -- small file-system helpers ---------------------------------------------------------
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a directory's entries (a rename, a new file) durable."""
+    if os.name == "nt":  # pragma: no cover - Windows cannot open a directory
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "xb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _remove_tree(directory: Path) -> None:
+    """Delete a directory: first renamed to a hidden name, so a kill mid-way
+    leaves nothing that looks like a checkpoint."""
+    doomed = directory.with_name(f".{directory.name}.del-{os.getpid()}-{secrets.token_hex(4)}")
+    os.rename(directory, doomed)
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
+def _remove_leftovers(root: Path) -> None:
+    """Delete what interrupted saves of processes no longer running left behind."""
+    for entry in root.iterdir():
+        match = _LEFTOVER.match(entry.name)
+        if match is None or _process_alive(int(match.group(3))):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
+
+
+def _numbered(root: Path) -> dict[int, Path]:
+    found = {}
+    for entry in root.iterdir():
+        match = _NAME.match(entry.name)
+        if match is not None and entry.is_dir():
+            found[int(match.group(1))] = entry
+    return found
+
+
+# -- hashing while writing and reading ----------------------------------------------------
+
+
+class _HashingWriter:
+    """A file object for ``mx.save_safetensors`` that hashes the bytes it writes,
+    each large piece hashed on a second thread while it is written (hashlib and
+    file writes both release the GIL)."""
+
+    closed = False
+
+    def __init__(self, file: Any, pool: ThreadPoolExecutor) -> None:
+        self._file = file
+        self._pool = pool
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self.in_order = True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        if view.nbytes >= _CHUNK:
+            pending = self._pool.submit(self._digest.update, view)
+            self._file.write(view)
+            pending.result()
+        else:
+            self._digest.update(view)
+            self._file.write(view)
+        self.size += view.nbytes
+        return view.nbytes
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        position: int = self._file.seek(offset, whence)
+        if position != self.size:
+            self.in_order = False  # written out of order: hash the file afterwards
+        return position
+
+    def tell(self) -> int:
+        position: int = self._file.tell()
+        return position
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def seekable(self) -> bool:
+        return True
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def _save_arrays(
+    path: Path, arrays: dict[str, mx.array], pool: ThreadPoolExecutor
+) -> dict[str, Any]:
+    """Write ``arrays`` as safetensors, fsync, and return the file's size and SHA-256."""
+    with open(path, "xb") as file:
+        writer = _HashingWriter(file, pool)
+        mx.save_safetensors(writer, arrays)
+        file.flush()
+        os.fsync(file.fileno())
+    if writer.in_order:
+        return {"file": path.name, "bytes": writer.size, "sha256": writer.hexdigest()}
+    size = path.stat().st_size  # pragma: no cover - MLX writes in order
+    return {"file": path.name, "bytes": size, "sha256": _read_file(path, size, pool)[1]}
+
+
+def _read_file(path: Path, size: int, pool: ThreadPoolExecutor) -> tuple[bytearray, str]:
+    """Read a whole file into memory, hashing each piece while the next is read."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    digest = hashlib.sha256()
+    offset = 0
+    pending: Future[None] | None = None
+    with open(path, "rb", buffering=0) as file:
+        while offset < size:
+            count = file.readinto(view[offset : offset + _CHUNK])
+            if not count:
+                break
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(digest.update, view[offset : offset + count])
+            offset += count
+        trailing = file.read(1)
+    if pending is not None:
+        pending.result()
+    if offset != size or trailing:
+        raise CheckpointError(
+            f"{path} changed size while it was read ({size} bytes expected); it is "
+            "being written by another process, or the disk is failing"
+        )
+    return buffer, digest.hexdigest()
+
+
+class _MemoryFile:
+    """The read side of a file object over bytes in memory, for ``mx.load``."""
+
+    closed = False
+
+    def __init__(self, data: bytearray) -> None:
+        self._view = memoryview(data)
+        self._position = 0
+
+    def readinto(self, target: Any) -> int:
+        out = memoryview(target).cast("B")
+        count = min(out.nbytes, len(self._view) - self._position)
+        out[:count] = self._view[self._position : self._position + count]
+        self._position += count
+        return count
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._view) if size < 0 else min(len(self._view), self._position + size)
+        data = bytes(self._view[self._position : end])
+        self._position = end
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._position, len(self._view))[whence]
+        self._position = base + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+
+# -- what is saved -------------------------------------------------------------------------
+
+
+def _dtype_name(dtype: Any) -> str:
+    return str(dtype).rsplit(".", 1)[-1]
+
+
+def _describe(arrays: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        key: {"dtype": _dtype_name(value.dtype), "shape": list(value.shape)}
+        for key, value in arrays.items()
+    }
+
+
+def _flat_arrays(owner: str, tree: Any) -> dict[str, mx.array]:
+    """``tree_flatten(tree)`` as a dict, refusing non-arrays and keys that collide."""
+    arrays: dict[str, mx.array] = {}
+    for key, value in tree_flatten(tree):
+        if key in arrays:
+            raise ValueError(f"{owner} has two entries that both flatten to the key {key!r}")
+        if not isinstance(value, mx.array):
+            raise TypeError(
+                f"{owner} entry {key!r} must be an mx.array, but got {type(value).__name__}"
+            )
+        arrays[key] = value
+    return arrays
+
+
+def _skeleton(tree: Any) -> Any:
+    """The nesting of ``tree`` (dicts and lists), with ``None`` for each array."""
+    if isinstance(tree, dict):
+        return {key: _skeleton(value) for key, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_skeleton(value) for value in tree]
+    return None
+
+
+def _leaf_optimizers(optimizer: Any) -> list[Any]:
+    if isinstance(optimizer, optim.MultiOptimizer):
+        return [leaf for sub in optimizer.optimizers for leaf in _leaf_optimizers(sub)]
+    return [optimizer]
+
+
+def _group_summary(optimizer: Any) -> list[dict[str, Any]]:
+    groups = []
+    for leaf in _leaf_optimizers(optimizer):
+        step = leaf.state.get("step")
+        groups.append(
+            {
+                "class": type(leaf).__name__,
+                "step": int(step.item()) if isinstance(step, mx.array) else None,
+            }
+        )
+    return groups
+
+
+def _check_optimizer(optimizer: Any) -> None:
+    if not isinstance(optimizer, optim.Optimizer):
+        raise TypeError(
+            f"optimizer must be an mlx.optimizers.Optimizer, but got {type(optimizer).__name__}"
+        )
+
+
+def _check_model(model: Any) -> None:
+    if not hasattr(model, "parameters") or not hasattr(model, "update"):
+        raise TypeError(f"model must be an mlx.nn.Module, but got {type(model).__name__}")
+
+
+def _canonical(content: Mapping[str, Any]) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _check_extra(extra: Any) -> dict[str, Any]:
+    if not isinstance(extra, dict):
+        raise TypeError(f"extra must be a dict, but got {type(extra).__name__}")
+    try:
+        text = json.dumps(extra, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"extra must hold only JSON data (dict with str keys, list, str, int, finite "
+            f"float, bool, None): {error}"
+        ) from None
+    if json.loads(text) != extra:
+        raise TypeError(
+            "extra must hold only JSON data: it changes in a JSON round trip (a tuple, "
+            "or a key that is not a str?)"
+        )
+    return extra
+
+
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    *,
+    model: Any = None,
+    optimizer: Any = None,
+    scheduler: Any = None,
+    extra: dict[str, Any] | None = None,
+    keep_last: int | None = None,
+) -> Path:
+    """Save a model, its optimizer and its scheduler together, atomically.
+
+    Writes a new numbered checkpoint ``path/checkpoint-NNNNNN`` (the number one
+    above the highest there) and then points ``path/latest`` at it (see the module
+    docstring for the layout and why a kill at any moment leaves a complete one).
+
+    Args:
+        path: the run's checkpoint directory, created if needed.
+        model: an ``mlx.nn.Module``; all of ``model.parameters()`` is saved.
+        optimizer: an MLX optimizer or ``MultiOptimizer``; its whole ``state``
+            (buffers, step, learning rate, scheduled momentum or betas).
+        scheduler: any scheduler of this library (or a subclass); its ``state_dict()``.
+        extra: a dict of JSON data (epoch, data-loader position, metrics...), given
+            back by :func:`load_checkpoint`. Default: none.
+        keep_last: keep only this many numbered checkpoints (``>= 1``), deleting the
+            oldest after the new one is in place. Default: ``None``, keep all.
+
+    Returns:
+        The directory of the new checkpoint.
+
+    Raises:
+        TypeError / ValueError: an argument that cannot be saved; nothing is written.
+
+    Example:
+        >>> import tempfile, mlx.nn as nn, mlx.optimizers as optim
+        >>> from mlx_lr_scheduler import StepLR, save_checkpoint, load_checkpoint
+        >>> model = nn.Linear(2, 2)
+        >>> opt = optim.SGD(learning_rate=0.1, momentum=0.9)
+        >>> opt.init(model.trainable_parameters())
+        >>> sched = StepLR(opt, step_size=1, gamma=0.5)
+        >>> sched.step()
+        >>> run = tempfile.mkdtemp()
+        >>> saved = save_checkpoint(
+        ...     run, model=model, optimizer=opt, scheduler=sched, extra={"epoch": 1})
+        >>> saved.name
+        'checkpoint-000001'
+        >>> sched.step(); sched.get_last_lr()
+        [0.025]
+        >>> load_checkpoint(run, model=model, optimizer=opt, scheduler=sched)
+        {'epoch': 1}
+        >>> sched.get_last_lr(), opt.learning_rate.item()
+        ([0.05], 0.05000000074505806)
+    """
+    from mlx_lr_scheduler import __version__
+
+    if keep_last is not None:
+        keep_last = check_int("keep_last", keep_last, minimum=1)
+    content: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "library_version": __version__,
+        "mlx_version": mx.__version__,
+    }
+    files: dict[str, dict[str, mx.array]] = {}
+    if model is not None:
+        _check_model(model)
+        model_arrays = _flat_arrays("model.parameters()", model.parameters())
+        files[MODEL_FILE] = model_arrays
+        content["model"] = {"arrays": _describe(model_arrays)}
+    if optimizer is not None:
+        _check_optimizer(optimizer)
+        state = optimizer.state
+        optimizer_arrays = _flat_arrays("optimizer.state", state)
+        files[OPTIMIZER_FILE] = optimizer_arrays
+        content["optimizer"] = {
+            "class": type(optimizer).__name__,
+            "groups": _group_summary(optimizer),
+            "tree": _skeleton(state),
+            "arrays": _describe(optimizer_arrays),
+        }
+    if scheduler is not None:
+        scheduler_state = scheduler.state_dict()
+        try:
+            json.dumps(scheduler_state)
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"{type(scheduler).__name__}.state_dict() must hold only JSON data: {error}"
+            ) from None
+        content["scheduler"] = {
+            "class": type(scheduler).__name__,
+            "last_epoch": getattr(scheduler, "last_epoch", None),
+            "state": scheduler_state,
+        }
+    if extra is not None:
+        content["extra"] = _check_extra(extra)
+    if not files and "scheduler" not in content and extra is None:
+        raise ValueError("save_checkpoint needs at least one of model, optimizer, scheduler, extra")
+    mx.eval(*(list(arrays.values()) for arrays in files.values()))
+
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(root)
+    existing = _numbered(root)
+    name = f"checkpoint-{max(existing, default=0) + 1:06d}"
+    staging = root / f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            for filename, arrays in files.items():
+                section = "model" if filename == MODEL_FILE else "optimizer"
+                content[section].update(_save_arrays(staging / filename, arrays, pool))
+        content[_CHECKSUM_KEY] = hashlib.sha256(_canonical(content)).hexdigest()
+        _write_file(staging / MANIFEST, json.dumps(content, indent=1).encode())
+        _fsync_directory(staging)
+        target = root / name
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _fsync_directory(root)
+    pointer = root / f".{LATEST}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    _write_file(pointer, f"{name}\n".encode())
+    os.replace(pointer, root / LATEST)
+    _fsync_directory(root)
+    if keep_last is not None:
+        existing[int(_NAME.match(name).group(1))] = target  # type: ignore[union-attr]
+        for number in sorted(existing)[:-keep_last]:
+            _remove_tree(existing[number])
+    return target
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _resolve(path: str | os.PathLike[str]) -> Path:
+    """The checkpoint directory that ``path`` (a run directory or one checkpoint) names."""
+    root = Path(path)
+    if not root.exists():
+        raise FileNotFoundError(f"no checkpoint at {root}: the path does not exist")
+    if (root / MANIFEST).is_file():
+        return root
+    pointer = root / LATEST
+    if pointer.is_file():
+        name = pointer.read_text().strip()
+        if _NAME.match(name) is None:
+            raise CheckpointError(
+                f"{pointer} must name a checkpoint-NNNNNN directory, but holds {name!r}"
+            )
+        if not (root / name / MANIFEST).is_file():
+            raise FileNotFoundError(f"{pointer} names {name}, which has no {MANIFEST}")
+        return root / name
+    numbered = _numbered(root)
+    if not numbered:
+        raise FileNotFoundError(f"no checkpoint in {root}: neither {LATEST} nor checkpoint-NNNNNN")
+    return numbered[max(numbered)]
+
+
+def _read_manifest(directory: Path) -> dict[str, Any]:
+    file = directory / MANIFEST
+    try:
+        content = json.loads(file.read_bytes())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CheckpointError(
+            f"{file} is not valid JSON (corrupted or truncated): {error}"
+        ) from None
+    if not isinstance(content, dict) or content.get("format") != FORMAT:
+        raise CheckpointError(f"{file} is not an {FORMAT} manifest")
+    recorded = content.pop(_CHECKSUM_KEY, None)
+    if recorded != hashlib.sha256(_canonical(content)).hexdigest():
+        raise CheckpointError(f"{file} does not match its SHA-256: it was changed or corrupted")
+    if content.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{file} has format version {content.get('format_version')!r}; this library "
+            f"reads version {FORMAT_VERSION}"
+        )
+    return content
+
+
+def _compare_arrays(
+    what: str, saved: Mapping[str, Any], live: Mapping[str, Any], *, allow_new: bool = False
+) -> None:
+    """Raise naming the first difference of keys, shapes or dtypes."""
+    missing = sorted(set(live) - set(saved))
+    if missing:
+        raise CheckpointError(
+            f"the checkpoint's {what} lacks keys {missing[:5]} ({len(missing)} in all)"
+        )
+    unexpected = sorted(set(saved) - set(live))
+    if unexpected and not allow_new:
+        raise CheckpointError(
+            f"the checkpoint's {what} has keys the live one does not, {unexpected[:5]} "
+            f"({len(unexpected)} in all)"
+        )
+    for key, value in live.items():
+        entry = saved[key]
+        shape, dtype = list(value.shape), _dtype_name(value.dtype)
+        if entry["shape"] != shape or entry["dtype"] != dtype:
+            raise CheckpointError(
+                f"the checkpoint's {what} entry {key!r} is {entry['dtype']} of shape "
+                f"{tuple(entry['shape'])}, the live one {dtype} of shape {tuple(shape)}"
+            )
+
+
+def _load_arrays(
+    directory: Path, section: dict[str, Any], pool: ThreadPoolExecutor
+) -> dict[str, mx.array]:
+    """Read, verify and load one array file: its SHA-256 first, then its contents."""
+    path = directory / section["file"]
+    if not path.is_file():
+        raise CheckpointError(f"{path} is missing")
+    size = path.stat().st_size
+    if size != section["bytes"]:
+        raise CheckpointError(
+            f"{path} has {size} bytes, the checkpoint recorded {section['bytes']}: "
+            "truncated or replaced"
+        )
+    data, digest = _read_file(path, size, pool)
+    if digest != section["sha256"]:
+        raise CheckpointError(f"{path} does not match its SHA-256: the file is corrupted")
+    try:
+        arrays = mx.load(_MemoryFile(data), format="safetensors")
+        mx.eval(arrays)
+    except (RuntimeError, ValueError) as error:  # pragma: no cover - the hash matched
+        raise CheckpointError(f"{path} cannot be read as safetensors: {error}") from None
+    loaded: dict[str, mx.array] = dict(arrays)
+    if _describe(loaded) != section["arrays"]:
+        raise CheckpointError(f"{path} does not hold the arrays its manifest lists")
+    return loaded
+
+
+def _assignments(
+    skeleton: Any, live: Any, prefix: str, arrays: Mapping[str, mx.array], out: list[Any]
+) -> None:
+    """Plan the writes of ``arrays`` into the live optimizer state: (container, key, value),
+    creating the containers an optimizer not yet initialised lacks."""
+    items = skeleton.items() if isinstance(skeleton, dict) else enumerate(skeleton)
+    for key, sub in items:
+        flat = f"{prefix}{key}"
+        if sub is None:
+            out.append((live, key, arrays[flat]))
+            continue
+        has = key in live if isinstance(live, dict) else key < len(live)
+        child = live[key] if has else None
+        if not isinstance(child, (dict, list)):
+            child = {} if isinstance(sub, dict) else [None] * len(sub)
+            out.append((live, key, child))
+        _assignments(sub, child, f"{flat}.", arrays, out)
+
+
+def _without_containers(state: Mapping[str, Any]) -> bool:
+    return not any(isinstance(value, (dict, list, tuple)) for value in state.values())
+
+
+def _check_optimizer_structure(optimizer: Any, saved: dict[str, Any]) -> None:
+    leaves = _leaf_optimizers(optimizer)
+    groups = saved["groups"]
+    if len(groups) != len(leaves):
+        raise CheckpointError(
+            f"the checkpoint's optimizer has {len(groups)} parameter groups, the live "
+            f"one {len(leaves)}"
+        )
+    if saved["class"] != type(optimizer).__name__:
+        raise CheckpointError(
+            f"the checkpoint holds a {saved['class']} optimizer, not a {type(optimizer).__name__}"
+        )
+    for index, (group, leaf) in enumerate(zip(groups, leaves)):
+        if group["class"] != type(leaf).__name__:
+            raise CheckpointError(
+                f"parameter group {index} of the checkpoint is a {group['class']}, the live "
+                f"one a {type(leaf).__name__}"
+            )
+    # A live optimizer whose groups hold no per-parameter state yet (never initialised)
+    # takes the checkpoint's; otherwise the keys must be the same.
+    fresh = all(_without_containers(leaf.state) for leaf in leaves)
+    _compare_arrays(
+        "optimizer state",
+        saved["arrays"],
+        _flat_arrays("optimizer.state", optimizer.state),
+        allow_new=fresh,
+    )
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str],
+    *,
+    model: Any = None,
+    optimizer: Any = None,
+    scheduler: Any = None,
+) -> dict[str, Any]:
+    """Load a checkpoint of :func:`save_checkpoint` into live objects, all or nothing.
+
+    ``path`` is the run directory (the checkpoint ``latest`` names, or the highest
+    numbered one if there is no ``latest``) or one ``checkpoint-NNNNNN`` directory.
+    Each object given is restored; one not given is left alone (load only the model
+    for inference). Everything is checked before anything changes (see the module
+    docstring); then the model, the optimizer state and the scheduler are loaded in
+    that order, the model and the optimizer state in place.
+
+    Returns:
+        The ``extra`` dict saved with the checkpoint (``{}`` if none).
+
+    Raises:
+        FileNotFoundError: no checkpoint at ``path``.
+        CheckpointError: (a ``ValueError``) the checkpoint is corrupted or truncated,
+            lacks a part asked for, or does not fit the objects (another scheduler
+            class, number of parameter groups, shapes, dtypes, keys). Nothing changed.
+    """
+    directory = _resolve(path)
+    content = _read_manifest(directory)
+    for name, live in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler)):
+        if live is not None and name not in content:
+            raise CheckpointError(f"the checkpoint at {directory} has no {name} state")
+
+    # 1. Everything the manifest alone can tell, before reading the array files.
+    if model is not None:
+        _check_model(model)
+        live_model = _flat_arrays("model.parameters()", model.parameters())
+        _compare_arrays("model", content["model"]["arrays"], live_model)
+    if optimizer is not None:
+        _check_optimizer(optimizer)
+        _check_optimizer_structure(optimizer, content["optimizer"])
+    if scheduler is not None:
+        saved_class = content["scheduler"]["class"]
+        if saved_class != type(scheduler).__name__:
+            raise CheckpointError(
+                f"the checkpoint holds a {saved_class} scheduler's state, not a "
+                f"{type(scheduler).__name__}'s"
+            )
+
+    # 2. The array files: hashed, loaded, compared with their manifest.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        model_arrays = _load_arrays(directory, content["model"], pool) if model is not None else {}
+        optimizer_arrays = (
+            _load_arrays(directory, content["optimizer"], pool) if optimizer is not None else {}
+        )
+
+    # 3. The writes into the optimizer state, planned.
+    plan: list[Any] = []
+    if optimizer is not None:
+        saved_tree = content["optimizer"]["tree"]
+        if isinstance(optimizer, optim.MultiOptimizer):
+            targets = zip(saved_tree["states"], [leaf.state for leaf in optimizer.optimizers])
+            for index, (sub_tree, sub_state) in enumerate(targets):
+                _assignments(sub_tree, sub_state, f"states.{index}.", optimizer_arrays, plan)
+        else:
+            _assignments(saved_tree, optimizer.state, "", optimizer_arrays, plan)
+    # 4. Apply: model, optimizer state, scheduler. The scheduler checks all of its state
+    #    before it changes anything; should it refuse it, the model and optimizer state
+    #    go back to what they were (and the scheduler to its own previous state).
+    undo: list[Any] = []
+    previous_model = list(live_model.items()) if model is not None else []
+    previous_scheduler = scheduler.state_dict() if scheduler is not None else None
+    try:
+        if model is not None:
+            model.update(tree_unflatten(list(model_arrays.items())))
+        for container, key, value in plan:
+            if isinstance(container, dict):
+                undo.append((container, key, container.get(key, _ABSENT)))
+                container[key] = value
+            else:
+                undo.append((container, key, container[key]))
+                container[key] = value
+        if scheduler is not None:
+            scheduler.load_state_dict(content["scheduler"]["state"])
+    except BaseException as error:
+        if scheduler is not None:
+            scheduler.load_state_dict(previous_scheduler)
+        for container, key, value in reversed(undo):
+            if value is _ABSENT:
+                del container[key]
+            else:
+                container[key] = value
+        if model is not None:
+            model.update(tree_unflatten(previous_model))
+        if isinstance(error, (TypeError, ValueError, KeyError)) and not isinstance(
+            error, CheckpointError
+        ):
+            raise CheckpointError(f"the checkpoint at {directory} did not load: {error}") from error
+        raise
+    extra: dict[str, Any] = content.get("extra", {})
+    return extra

@@ -21,10 +21,11 @@ directory fsynced, then renamed to its number; only then is ``latest`` replaced
 killed at any moment leaves ``latest`` naming a complete checkpoint (the previous
 one, or the new one); the next save deletes the dead process's leftovers.
 
-**Verified.** ``checkpoint.json`` holds the SHA-256 and size of each array file, and
-its own SHA-256 over the rest of its content. A load reads each file into memory,
-hashes it and loads the arrays from that memory, so what was checked is what is
-loaded. Nothing is unpickled or evaluated: the arrays are safetensors, the rest JSON.
+**Verified.** ``checkpoint.json`` holds the SHA-256 and size of each array file
+(``sha256sum`` checks them by hand), and its own SHA-256 over the rest of its
+content. A load hashes the file's header and the arrays it loaded, so what was
+checked is what is loaded. Nothing is unpickled or evaluated: the arrays are
+safetensors, the rest JSON.
 
 **All or nothing.** Before anything changes, a load checks the hashes and every
 array's key, shape and dtype against the live model and optimizer, the number and
@@ -69,7 +70,7 @@ OPTIMIZER_FILE = "optimizer.safetensors"
 _NAME = re.compile(r"checkpoint-(\d{6,})\Z")
 # Leftovers of an interrupted save or rotation: ".<name>.tmp-<pid>-<hex>" or ".del-".
 _LEFTOVER = re.compile(r"\.(.+)\.(tmp|del)-(\d+)-[0-9a-f]+\Z")
-# Hashing overlaps writing and reading in pieces of this size.
+# A file hashed from disk is read in pieces of this size.
 _CHUNK = 8 << 20
 _CHECKSUM_KEY = "checksum"
 # Marks a key the optimizer state did not have before a load (to undo it).
@@ -89,6 +90,14 @@ def _fsync_directory(directory: Path) -> None:
     if os.name == "nt":  # pragma: no cover - Windows cannot open a directory
         return
     fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -144,126 +153,54 @@ def _numbered(root: Path) -> dict[int, Path]:
     return found
 
 
-# -- hashing while writing and reading ----------------------------------------------------
+# -- hashing ---------------------------------------------------------------------------------
 
 
-class _HashingWriter:
-    """A file object for ``mx.save_safetensors`` that hashes the bytes it writes,
-    each large piece hashed on a second thread while it is written (hashlib and
-    file writes both release the GIL)."""
-
-    closed = False
-
-    def __init__(self, file: Any, pool: ThreadPoolExecutor) -> None:
-        self._file = file
-        self._pool = pool
-        self._digest = hashlib.sha256()
-        self.size = 0
-        self.in_order = True
-
-    def write(self, data: Any) -> int:
-        view = memoryview(data).cast("B")
-        if view.nbytes >= _CHUNK:
-            pending = self._pool.submit(self._digest.update, view)
-            self._file.write(view)
-            pending.result()
-        else:
-            self._digest.update(view)
-            self._file.write(view)
-        self.size += view.nbytes
-        return view.nbytes
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        position: int = self._file.seek(offset, whence)
-        if position != self.size:
-            self.in_order = False  # written out of order: hash the file afterwards
-        return position
-
-    def tell(self) -> int:
-        position: int = self._file.tell()
-        return position
-
-    def flush(self) -> None:
-        self._file.flush()
-
-    def seekable(self) -> bool:
-        return True
-
-    def hexdigest(self) -> str:
-        return self._digest.hexdigest()
-
-
-def _save_arrays(
-    path: Path, arrays: dict[str, mx.array], pool: ThreadPoolExecutor
-) -> dict[str, Any]:
-    """Write ``arrays`` as safetensors, fsync, and return the file's size and SHA-256."""
-    with open(path, "xb") as file:
-        writer = _HashingWriter(file, pool)
-        mx.save_safetensors(writer, arrays)
-        file.flush()
-        os.fsync(file.fileno())
-    if writer.in_order:
-        return {"file": path.name, "bytes": writer.size, "sha256": writer.hexdigest()}
-    size = path.stat().st_size  # pragma: no cover - MLX writes in order
-    return {"file": path.name, "bytes": size, "sha256": _read_file(path, size, pool)[1]}
-
-
-def _read_file(path: Path, size: int, pool: ThreadPoolExecutor) -> tuple[bytearray, str]:
-    """Read a whole file into memory, hashing each piece while the next is read."""
-    buffer = bytearray(size)
-    view = memoryview(buffer)
+def _file_digest(path: Path) -> str:
+    """The SHA-256 of a file, read in pieces."""
     digest = hashlib.sha256()
-    offset = 0
-    pending: Future[None] | None = None
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
     with open(path, "rb", buffering=0) as file:
-        while offset < size:
-            count = file.readinto(view[offset : offset + _CHUNK])
-            if not count:
-                break
-            if pending is not None:
-                pending.result()
-            pending = pool.submit(digest.update, view[offset : offset + count])
-            offset += count
-        trailing = file.read(1)
-    if pending is not None:
-        pending.result()
-    if offset != size or trailing:
-        raise CheckpointError(
-            f"{path} changed size while it was read ({size} bytes expected); it is "
-            "being written by another process, or the disk is failing"
+        while count := file.readinto(buffer):
+            digest.update(view[:count])
+    return digest.hexdigest()
+
+
+def _digest(path: Path, arrays: Mapping[str, mx.array]) -> str:
+    """The SHA-256 of the safetensors file ``path`` that holds ``arrays``.
+
+    Computed from the arrays in memory, after the file's header: on a save, the
+    bytes meant to be on disk; on a load, the very bytes loaded. That is the file's
+    SHA-256 when it is its header followed by these arrays back to back (as MLX writes
+    it); for any other layout, the file is read and hashed instead.
+    """
+    with open(path, "rb") as file:
+        prefix = file.read(8)
+        header_bytes = file.read(int.from_bytes(prefix, "little"))
+    try:
+        header = json.loads(header_bytes)
+        entries = sorted(
+            (tuple(entry["data_offsets"]), key)
+            for key, entry in header.items()
+            if key != "__metadata__"
         )
-    return buffer, digest.hexdigest()
-
-
-class _MemoryFile:
-    """The read side of a file object over bytes in memory, for ``mx.load``."""
-
-    closed = False
-
-    def __init__(self, data: bytearray) -> None:
-        self._view = memoryview(data)
-        self._position = 0
-
-    def readinto(self, target: Any) -> int:
-        out = memoryview(target).cast("B")
-        count = min(out.nbytes, len(self._view) - self._position)
-        out[:count] = self._view[self._position : self._position + count]
-        self._position += count
-        return count
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._view) if size < 0 else min(len(self._view), self._position + size)
-        data = bytes(self._view[self._position : end])
-        self._position = end
-        return data
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = (0, self._position, len(self._view))[whence]
-        self._position = base + offset
-        return self._position
-
-    def tell(self) -> int:
-        return self._position
+        views, position = [], 0
+        for (start, end), key in entries:
+            view = memoryview(arrays[key]).cast("B")
+            if start != position or end - start != view.nbytes:
+                raise ValueError("not back to back")
+            views.append(view)
+            position = end
+        if len(prefix) + len(header_bytes) + position != path.stat().st_size:
+            raise ValueError("trailing bytes")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return _file_digest(path)
+    digest = hashlib.sha256(prefix)
+    digest.update(header_bytes)
+    for view in views:
+        digest.update(view)  # releases the GIL
+    return digest.hexdigest()
 
 
 # -- what is saved -------------------------------------------------------------------------
@@ -462,10 +399,29 @@ def save_checkpoint(
     staging = root / f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     staging.mkdir()
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            for filename, arrays in files.items():
-                section = "model" if filename == MODEL_FILE else "optimizer"
-                content[section].update(_save_arrays(staging / filename, arrays, pool))
+        sections = {MODEL_FILE: "model", OPTIMIZER_FILE: "optimizer"}
+        # Each file is hashed (CPU) and fsynced (I/O) on threads while the next one is
+        # written; the largest first, so that its hash, the longest, starts first.
+        # hashlib, fsync and MLX's writes all release the GIL.
+        order = sorted(files, key=lambda name: -sum(a.nbytes for a in files[name].values()))
+        with ThreadPoolExecutor(max_workers=2 * len(files) or 1) as pool:
+            pending: list[tuple[str, Future[Any]]] = []
+            for filename in order:
+                file = staging / filename
+                mx.save_safetensors(str(file), files[filename])
+                pending.append((filename, pool.submit(_digest, file, files[filename])))
+                pending.append(("", pool.submit(_fsync_file, file)))
+            for filename, future in pending:
+                if filename:
+                    content[sections[filename]].update(
+                        {
+                            "file": filename,
+                            "bytes": (staging / filename).stat().st_size,
+                            "sha256": future.result(),
+                        }
+                    )
+                else:
+                    future.result()
         content[_CHECKSUM_KEY] = hashlib.sha256(_canonical(content)).hexdigest()
         _write_file(staging / MANIFEST, json.dumps(content, indent=1).encode())
         _fsync_directory(staging)
@@ -558,30 +514,38 @@ def _compare_arrays(
             )
 
 
-def _load_arrays(
-    directory: Path, section: dict[str, Any], pool: ThreadPoolExecutor
-) -> dict[str, mx.array]:
-    """Read, verify and load one array file: its SHA-256 first, then its contents."""
-    path = directory / section["file"]
-    if not path.is_file():
-        raise CheckpointError(f"{path} is missing")
-    size = path.stat().st_size
-    if size != section["bytes"]:
-        raise CheckpointError(
-            f"{path} has {size} bytes, the checkpoint recorded {section['bytes']}: "
-            "truncated or replaced"
-        )
-    data, digest = _read_file(path, size, pool)
-    if digest != section["sha256"]:
-        raise CheckpointError(f"{path} does not match its SHA-256: the file is corrupted")
-    try:
-        arrays = mx.load(_MemoryFile(data), format="safetensors")
-        mx.eval(arrays)
-    except (RuntimeError, ValueError) as error:  # pragma: no cover - the hash matched
-        raise CheckpointError(f"{path} cannot be read as safetensors: {error}") from None
-    loaded: dict[str, mx.array] = dict(arrays)
-    if _describe(loaded) != section["arrays"]:
-        raise CheckpointError(f"{path} does not hold the arrays its manifest lists")
+def _load_verified(
+    directory: Path, sections: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, mx.array]]:
+    """Load array files and check each against its SHA-256 and its manifest entry.
+
+    Each file is hashed on a thread while the next one loads, the largest first."""
+    loaded: dict[str, dict[str, mx.array]] = {}
+    digests = {}
+    with ThreadPoolExecutor(max_workers=max(1, len(sections))) as pool:
+        for name in sorted(sections, key=lambda name: -int(sections[name]["bytes"])):
+            path = directory / sections[name]["file"]
+            if not path.is_file():
+                raise CheckpointError(f"{path} is missing")
+            size = path.stat().st_size
+            if size != sections[name]["bytes"]:
+                raise CheckpointError(
+                    f"{path} has {size} bytes, the checkpoint recorded "
+                    f"{sections[name]['bytes']}: truncated or replaced"
+                )
+            try:
+                arrays = mx.load(str(path), format="safetensors")
+                mx.eval(arrays)
+            except (RuntimeError, ValueError):
+                arrays = {}  # unreadable: its hash below says why
+            loaded[name] = dict(arrays)
+            digests[name] = pool.submit(_digest, path, loaded[name])
+        for name, arrays in loaded.items():
+            path = directory / sections[name]["file"]
+            if digests[name].result() != sections[name]["sha256"]:
+                raise CheckpointError(f"{path} does not match its SHA-256: the file is corrupted")
+            if _describe(arrays) != sections[name]["arrays"]:
+                raise CheckpointError(f"{path} does not hold the arrays its manifest lists")
     return loaded
 
 
@@ -684,12 +648,13 @@ def load_checkpoint(
                 f"{type(scheduler).__name__}'s"
             )
 
-    # 2. The array files: hashed, loaded, compared with their manifest.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        model_arrays = _load_arrays(directory, content["model"], pool) if model is not None else {}
-        optimizer_arrays = (
-            _load_arrays(directory, content["optimizer"], pool) if optimizer is not None else {}
-        )
+    # 2. The array files: loaded, hashed, compared with their manifest.
+    wanted = [
+        name for name, live in (("model", model), ("optimizer", optimizer)) if live is not None
+    ]
+    arrays = _load_verified(directory, {name: content[name] for name in wanted})
+    model_arrays = arrays.get("model", {})
+    optimizer_arrays = arrays.get("optimizer", {})
 
     # 3. The writes into the optimizer state, planned.
     plan: list[Any] = []

@@ -566,3 +566,24 @@ def test_the_scheduler_state_survives_a_json_round_trip_with_infinities(tmp_path
     assert other.state_dict() != scheduler.state_dict()
     load_checkpoint(tmp_path, scheduler=other)
     assert other.state_dict() == scheduler.state_dict()
+
+
+def test_the_readme_example_resumes_when_run_again(tmp_path, monkeypatch):
+    from test_readme import MLX_BLOCKS, _namespace
+
+    (block,) = [block for block in MLX_BLOCKS if "save_checkpoint(run" in block]
+    monkeypatch.chdir(tmp_path)
+    first = _namespace()
+    exec(block, first)
+    assert first["start"] == 0
+    again = _namespace()  # a new process: fresh model, optimizer, scheduler
+    exec(block, again)
+    assert again["start"] == 3
+    assert snapshot(again["model"], again["opt"], again["sched"]) == snapshot(
+        first["model"], first["opt"], first["sched"]
+    )
+    assert sorted(p.name for p in (tmp_path / "checkpoints" / "run1").iterdir()) == [
+        "checkpoint-000002",
+        "checkpoint-000003",
+        "latest",
+    ]

@@ -438,10 +438,12 @@ def _flip_byte(path, offset):
 
 
 @pytest.mark.parametrize("filename", ["model.safetensors", "optimizer.safetensors"])
-@pytest.mark.parametrize("where", [0, 100, -1])
+@pytest.mark.parametrize("where", ["header length", "header", "middle", "last byte"])
 def test_a_flipped_byte_is_an_error_naming_the_file(saved_run, filename, where):
     root, directory, live = saved_run
-    _flip_byte(directory / filename, where)
+    size = (directory / filename).stat().st_size
+    offset = {"header length": 0, "header": 20, "middle": size // 2, "last byte": size - 1}
+    _flip_byte(directory / filename, offset[where])
     _refused(root, f"{filename} does not match its SHA-256", *live)
 
 
@@ -462,6 +464,28 @@ def test_a_truncated_or_missing_file_is_an_error(saved_run, filename):
     _refused(root, f"{filename} has .* bytes.*truncated", *live)
     path.unlink()
     _refused(root, f"{filename} is missing", *live)
+
+
+def test_a_manifest_that_matches_its_hash_but_lacks_an_entry_is_an_error(saved_run):
+    root, directory, live = saved_run
+    manifest = json.loads((directory / "checkpoint.json").read_text())
+    del manifest["model"]["arrays"], manifest["checksum"]
+    canonical = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+    manifest["checksum"] = hashlib.sha256(canonical).hexdigest()
+    (directory / "checkpoint.json").write_text(json.dumps(manifest))
+    _refused(root, "checkpoint.json is malformed: KeyError", *live)
+
+
+def test_the_latest_pointer_is_checked_and_can_be_missing(saved_run):
+    root, _, live = saved_run
+    (root / "latest").write_text("../elsewhere\n")
+    _refused(root, "must name a checkpoint-NNNNNN directory", *live)
+    (root / "latest").write_text("checkpoint-000007\n")
+    with pytest.raises(FileNotFoundError, match="names checkpoint-000007"):
+        load_checkpoint(root, scheduler=live[2])
+    (root / "latest").unlink()  # then the highest numbered checkpoint
+    assert load_checkpoint(root, scheduler=live[2]) == {"epoch": 3}
+    assert live[2].last_epoch == 3
 
 
 def test_another_scheduler_class_is_an_error(saved_run):

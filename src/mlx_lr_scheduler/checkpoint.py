@@ -27,15 +27,16 @@ content. A load hashes the file's header and the arrays it loaded, so what was
 checked is what is loaded. Nothing is unpickled or evaluated: the arrays are
 safetensors, the rest JSON.
 
-**All or nothing.** Before anything changes, a load checks the hashes and every
+**All or nothing.** Before anything changes, a load checks the hashes, every
 array's key, shape and dtype against the live model and optimizer, the number and
-classes of the parameter groups, and the scheduler state (loaded first into a
-throwaway copy of the scheduler). Then it writes the model (``model.update``), the
-optimizer state, item by item into the optimizer's own dicts (so a step compiled
-with ``inputs=[model.state, opt.state]`` keeps working without a retrace), and
-last the scheduler, which rewrites each group's learning rate: the optimizer and
-the scheduler agree. Any mismatch raises one :class:`CheckpointError` naming it,
-and the objects and the files stay as they were.
+classes of the parameter groups and the scheduler's class. Then it writes the model
+(``model.update``), the optimizer state, item by item into the optimizer's own dicts
+(so a step compiled with ``inputs=[model.state, opt.state]`` keeps working without a
+retrace), and last the scheduler, which rewrites each group's learning rate: the
+optimizer and the scheduler agree. The scheduler's loader checks all of its state
+before it changes anything; should it refuse it, the model and the optimizer state
+are put back. Any mismatch raises one :class:`CheckpointError` naming it, and the
+objects and the files stay as they were.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ LATEST = "latest"
 MANIFEST = "checkpoint.json"
 MODEL_FILE = "model.safetensors"
 OPTIMIZER_FILE = "optimizer.safetensors"
+_FILES = {"model": MODEL_FILE, "optimizer": OPTIMIZER_FILE}
 
 _NAME = re.compile(r"checkpoint-(\d{6,})\Z")
 # Leftovers of an interrupted save or rotation: ".<name>.tmp-<pid>-<hex>" or ".del-".
@@ -118,7 +120,7 @@ def _process_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:  # another user's process
         return True
     return True
 
@@ -175,9 +177,13 @@ def _digest(path: Path, arrays: Mapping[str, mx.array]) -> str:
     SHA-256 when it is its header followed by these arrays back to back (as MLX writes
     it); for any other layout, the file is read and hashed instead.
     """
+    size = path.stat().st_size
     with open(path, "rb") as file:
         prefix = file.read(8)
-        header_bytes = file.read(int.from_bytes(prefix, "little"))
+        length = int.from_bytes(prefix, "little")
+        if length > size:  # a corrupted header length: hash what the file holds
+            return _file_digest(path)
+        header_bytes = file.read(length)
     try:
         header = json.loads(header_bytes)
         entries = sorted(
@@ -192,7 +198,7 @@ def _digest(path: Path, arrays: Mapping[str, mx.array]) -> str:
                 raise ValueError("not back to back")
             views.append(view)
             position = end
-        if len(prefix) + len(header_bytes) + position != path.stat().st_size:
+        if len(prefix) + len(header_bytes) + position != size:
             raise ValueError("trailing bytes")
     except (ValueError, TypeError, KeyError, AttributeError):
         return _file_digest(path)
@@ -395,11 +401,12 @@ def save_checkpoint(
     root.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(root)
     existing = _numbered(root)
-    name = f"checkpoint-{max(existing, default=0) + 1:06d}"
+    number = max(existing, default=0) + 1
+    name = f"checkpoint-{number:06d}"
     staging = root / f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     staging.mkdir()
     try:
-        sections = {MODEL_FILE: "model", OPTIMIZER_FILE: "optimizer"}
+        sections = {filename: section for section, filename in _FILES.items()}
         # Each file is hashed (CPU) and fsynced (I/O) on threads while the next one is
         # written; the largest first, so that its hash, the longest, starts first.
         # hashlib, fsync and MLX's writes all release the GIL.
@@ -436,7 +443,7 @@ def save_checkpoint(
     os.replace(pointer, root / LATEST)
     _fsync_directory(root)
     if keep_last is not None:
-        existing[int(_NAME.match(name).group(1))] = target  # type: ignore[union-attr]
+        existing[number] = target
         for number in sorted(existing)[:-keep_last]:
             _remove_tree(existing[number])
     return target
@@ -524,7 +531,7 @@ def _load_verified(
     digests = {}
     with ThreadPoolExecutor(max_workers=max(1, len(sections))) as pool:
         for name in sorted(sections, key=lambda name: -int(sections[name]["bytes"])):
-            path = directory / sections[name]["file"]
+            path = directory / _FILES[name]
             if not path.is_file():
                 raise CheckpointError(f"{path} is missing")
             size = path.stat().st_size
@@ -541,7 +548,7 @@ def _load_verified(
             loaded[name] = dict(arrays)
             digests[name] = pool.submit(_digest, path, loaded[name])
         for name, arrays in loaded.items():
-            path = directory / sections[name]["file"]
+            path = directory / _FILES[name]
             if digests[name].result() != sections[name]["sha256"]:
                 raise CheckpointError(f"{path} does not match its SHA-256: the file is corrupted")
             if _describe(arrays) != sections[name]["arrays"]:
@@ -572,7 +579,9 @@ def _without_containers(state: Mapping[str, Any]) -> bool:
     return not any(isinstance(value, (dict, list, tuple)) for value in state.values())
 
 
-def _check_optimizer_structure(optimizer: Any, saved: dict[str, Any]) -> None:
+def _check_optimizer_structure(
+    optimizer: Any, live: dict[str, mx.array], saved: dict[str, Any]
+) -> None:
     leaves = _leaf_optimizers(optimizer)
     groups = saved["groups"]
     if len(groups) != len(leaves):
@@ -593,12 +602,7 @@ def _check_optimizer_structure(optimizer: Any, saved: dict[str, Any]) -> None:
     # A live optimizer whose groups hold no per-parameter state yet (never initialised)
     # takes the checkpoint's; otherwise the keys must be the same.
     fresh = all(_without_containers(leaf.state) for leaf in leaves)
-    _compare_arrays(
-        "optimizer state",
-        saved["arrays"],
-        _flat_arrays("optimizer.state", optimizer.state),
-        allow_new=fresh,
-    )
+    _compare_arrays("optimizer state", saved["arrays"], live, allow_new=fresh)
 
 
 def load_checkpoint(
@@ -626,20 +630,44 @@ def load_checkpoint(
             lacks a part asked for, or does not fit the objects (another scheduler
             class, number of parameter groups, shapes, dtypes, keys). Nothing changed.
     """
+    live_model: dict[str, mx.array] = {}
+    live_optimizer: dict[str, mx.array] = {}
+    if model is not None:
+        _check_model(model)
+        live_model = _flat_arrays("model.parameters()", model.parameters())
+    if optimizer is not None:
+        _check_optimizer(optimizer)
+        live_optimizer = _flat_arrays("optimizer.state", optimizer.state)
     directory = _resolve(path)
     content = _read_manifest(directory)
+    try:
+        return _load(
+            directory, content, (model, live_model), (optimizer, live_optimizer), scheduler
+        )
+    except (KeyError, TypeError, AttributeError) as error:
+        # checkpoint.json matched its own hash but lacks an entry or holds the wrong kind
+        raise CheckpointError(f"{directory / MANIFEST} is malformed: {error!r}") from error
+
+
+def _load(
+    directory: Path,
+    content: dict[str, Any],
+    model_and_arrays: tuple[Any, dict[str, mx.array]],
+    optimizer_and_arrays: tuple[Any, dict[str, mx.array]],
+    scheduler: Any,
+) -> dict[str, Any]:
+    """:func:`load_checkpoint` once the arguments are checked and the manifest read."""
+    model, live_model = model_and_arrays
+    optimizer, live_optimizer = optimizer_and_arrays
     for name, live in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler)):
         if live is not None and name not in content:
             raise CheckpointError(f"the checkpoint at {directory} has no {name} state")
 
     # 1. Everything the manifest alone can tell, before reading the array files.
     if model is not None:
-        _check_model(model)
-        live_model = _flat_arrays("model.parameters()", model.parameters())
         _compare_arrays("model", content["model"]["arrays"], live_model)
     if optimizer is not None:
-        _check_optimizer(optimizer)
-        _check_optimizer_structure(optimizer, content["optimizer"])
+        _check_optimizer_structure(optimizer, live_optimizer, content["optimizer"])
     if scheduler is not None:
         saved_class = content["scheduler"]["class"]
         if saved_class != type(scheduler).__name__:

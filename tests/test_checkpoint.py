@@ -611,3 +611,19 @@ def test_the_readme_example_resumes_when_run_again(tmp_path, monkeypatch):
         "checkpoint-000003",
         "latest",
     ]
+
+
+def test_the_benchmark_runs():
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.checkpoint", "--quick"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| save: `save_checkpoint` vs `mx.save_safetensors + fsync` |" in result.stdout
+    assert "| load: `load_checkpoint` vs `mx.load` |" in result.stdout

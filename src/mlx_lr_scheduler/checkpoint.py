@@ -57,6 +57,11 @@ import mlx.core as mx
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten, tree_unflatten
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 from mlx_lr_scheduler.validation import check_int
 
 __all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]
@@ -87,21 +92,23 @@ class CheckpointError(ValueError):
 # -- small file-system helpers ---------------------------------------------------------
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make a directory's entries (a rename, a new file) durable."""
-    if os.name == "nt":  # pragma: no cover - Windows cannot open a directory
+def _sync(fd: int) -> None:
+    """Flush a file or directory to the disk. On macOS ``fsync`` only reaches the
+    drive's cache; ``F_FULLFSYNC`` reaches the medium."""
+    os.fsync(fd)
+    full = getattr(fcntl, "F_FULLFSYNC", None) if fcntl is not None else None
+    if full is not None:  # pragma: no cover - macOS
+        with contextlib.suppress(OSError):  # a file system without it: fsync was all
+            fcntl.fcntl(fd, full)
+
+
+def _sync_path(path: Path) -> None:
+    """:func:`_sync` a file or a directory by its path."""
+    if os.name == "nt" and path.is_dir():  # pragma: no cover - Windows cannot open one
         return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
-        os.fsync(fd)
+        _sync(fd)
     finally:
         os.close(fd)
 
@@ -110,11 +117,11 @@ def _write_file(path: Path, data: bytes) -> None:
     with open(path, "xb") as file:
         file.write(data)
         file.flush()
-        os.fsync(file.fileno())
+        _sync(file.fileno())
 
 
 def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
+    if pid == os.getpid() or os.name == "nt":  # Windows: os.kill would end the process
         return True
     try:
         os.kill(pid, 0)
@@ -417,7 +424,7 @@ def save_checkpoint(
                 file = staging / filename
                 mx.save_safetensors(str(file), files[filename])
                 pending.append((filename, pool.submit(_digest, file, files[filename])))
-                pending.append(("", pool.submit(_fsync_file, file)))
+                pending.append(("", pool.submit(_sync_path, file)))
             for filename, future in pending:
                 if filename:
                     content[sections[filename]].update(
@@ -431,17 +438,17 @@ def save_checkpoint(
                     future.result()
         content[_CHECKSUM_KEY] = hashlib.sha256(_canonical(content)).hexdigest()
         _write_file(staging / MANIFEST, json.dumps(content, indent=1).encode())
-        _fsync_directory(staging)
+        _sync_path(staging)
         target = root / name
         os.rename(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _fsync_directory(root)
+    _sync_path(root)
     pointer = root / f".{LATEST}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     _write_file(pointer, f"{name}\n".encode())
     os.replace(pointer, root / LATEST)
-    _fsync_directory(root)
+    _sync_path(root)
     if keep_last is not None:
         existing[number] = target
         for number in sorted(existing)[:-keep_last]:

@@ -49,7 +49,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -419,23 +419,22 @@ def save_checkpoint(
         # hashlib, fsync and MLX's writes all release the GIL.
         order = sorted(files, key=lambda name: -sum(a.nbytes for a in files[name].values()))
         with ThreadPoolExecutor(max_workers=2 * len(files) or 1) as pool:
-            pending: list[tuple[str, Future[Any]]] = []
+            digests, syncs = {}, []
             for filename in order:
                 file = staging / filename
                 mx.save_safetensors(str(file), files[filename])
-                pending.append((filename, pool.submit(_digest, file, files[filename])))
-                pending.append(("", pool.submit(_sync_path, file)))
-            for filename, future in pending:
-                if filename:
-                    content[sections[filename]].update(
-                        {
-                            "file": filename,
-                            "bytes": (staging / filename).stat().st_size,
-                            "sha256": future.result(),
-                        }
-                    )
-                else:
-                    future.result()
+                digests[filename] = pool.submit(_digest, file, files[filename])
+                syncs.append(pool.submit(_sync_path, file))
+            for sync in syncs:
+                sync.result()
+            for filename, digest in digests.items():
+                content[sections[filename]].update(
+                    {
+                        "file": filename,
+                        "bytes": (staging / filename).stat().st_size,
+                        "sha256": digest.result(),
+                    }
+                )
         content[_CHECKSUM_KEY] = hashlib.sha256(_canonical(content)).hexdigest()
         _write_file(staging / MANIFEST, json.dumps(content, indent=1).encode())
         _sync_path(staging)

@@ -43,7 +43,7 @@ _DIGEST_BYTES = hashlib.sha256().digest_size
 
 
 def check_group(name: str, group: Any) -> mx.distributed.Group | None:
-    """``group`` if it is an ``mx.distributed.Group`` or ``None``; else ``TypeError`` naming ``name``."""
+    """``group`` if an ``mx.distributed.Group`` or ``None``, else ``TypeError`` naming ``name``."""
     if group is not None and not isinstance(group, mx.distributed.Group):
         raise TypeError(
             f"{name} must be an mx.distributed.Group (from mx.distributed.init()) or None, "
@@ -270,7 +270,8 @@ def load_checkpoint_distributed(
         )
     differs = mx.array(_one_hot(digest != reference, group), dtype=mx.int32)
     differing = [
-        rank for rank, flag in enumerate(mx.distributed.all_sum(differs, group=group).tolist())
+        rank
+        for rank, flag in enumerate(mx.distributed.all_sum(differs, group=group).tolist())
         if flag
     ]
     if differing:

@@ -277,7 +277,7 @@ def load_checkpoint_distributed(
     if differing:
         raise CheckpointError(
             f"after loading {path}, ranks {differing} hold a state that differs from rank 0's "
-            f"(state digest {reference.hex()[:16]}... on rank 0, {digest.hex()[:16]}... "
-            f"on rank {group.rank()}): the ranks would train different models"
+            f"(rank 0's state digest {reference.hex()[:16]}..., rank {group.rank()}'s "
+            f"{digest.hex()[:16]}...): the ranks would train different models"
         )
     return extra

@@ -188,7 +188,7 @@ def test_lr_find_on_two_ranks_is_one_sweep_over_both_ranks_data(tmp_path):
     )
     assert single.lrs == rank0["lrs"] and single.diverged
     # Float rounding differs (two sums of 32 vs one of 64); the blow-up amplifies it.
-    np.testing.assert_allclose(rank0["losses"][:-1], single.losses[:-1], rtol=1e-5)
+    np.testing.assert_allclose(rank0["losses"][:-1], single.losses[:-1], rtol=1e-4)
     assert rank0["suggestion"] == pytest.approx(single.suggestion, rel=1e-6)
 
 

@@ -125,7 +125,8 @@ def main() -> None:
             keep_last=2,
         )
         if rank == 0 and not args.json:
-            print(f"epoch {epoch}: validation loss (rank 0) {valid_loss.item():.4f}, lr {lrs[-1]:.4g}")
+            loss = valid_loss.item()
+            print(f"epoch {epoch}: validation loss (rank 0) {loss:.4f}, lr {lrs[-1]:.4g}")
 
     if args.json:
         digest = state_digest(model=model, optimizer=opt, scheduler=scheduler).hex()

@@ -212,9 +212,8 @@ def test_example_trains_two_ranks_under_mlx_launch_and_resumes(tmp_path):
         pytest.skip("mlx.launch is not installed next to this python")
     run = tmp_path / "checkpoints"
 
-    def launch(epochs: int) -> list[dict[str, Any]]:
-        port = _free_ports(2)[0]
-        command = [str(launcher), "-n", "2", "--backend", "ring", "--starting-port", str(port)]
+    def launch(epochs: int, hosts: list[str]) -> list[dict[str, Any]]:
+        command = [str(launcher), *hosts, "--starting-port", str(_free_ports(2)[0])]
         command += [sys.executable, str(EXAMPLE), "--epochs", str(epochs)]
         command += ["--checkpoint-dir", str(run), "--json"]
         done = subprocess.run(
@@ -222,11 +221,16 @@ def test_example_trains_two_ranks_under_mlx_launch_and_resumes(tmp_path):
         )
         return _rank_lines(done.stdout, 2, f"{done.stdout}\n{done.stderr}")
 
-    first = launch(2)
+    # A hostfile as the README shows, both machines being this one.
+    hostfile = tmp_path / "hosts.json"
+    machine = {"ssh": "127.0.0.1", "ips": ["127.0.0.1"]}
+    hostfile.write_text(json.dumps({"backend": "ring", "hosts": [machine, machine]}))
+    first = launch(2, ["-n", "2", "--backend", "ring"])
     assert first[0]["lrs"] == first[1]["lrs"] and len(first[0]["lrs"]) == 2
     assert first[0]["digest"] == first[1]["digest"]
     assert first[0]["start_epoch"] == 1
-    resumed = launch(3)  # picks up after epoch 2 from the checkpoint: one more epoch
+    # Picks up after epoch 2 from the checkpoint: one more epoch.
+    resumed = launch(3, ["--hostfile", str(hostfile)])
     assert resumed[0]["start_epoch"] == resumed[1]["start_epoch"] == 3
     assert resumed[0]["lrs"] == resumed[1]["lrs"] and len(resumed[0]["lrs"]) == 1
     assert resumed[0]["digest"] == resumed[1]["digest"] != first[0]["digest"]

@@ -294,6 +294,30 @@ def test_a_group_of_one_rank_changes_nothing():
     assert scheduler.best == 0.05
 
 
+def test_state_digest_sees_every_value_and_reads_any_array_layout():
+    from mlx_lr_scheduler.distributed import state_digest
+
+    model = nn.Linear(3, 2)
+    opt = optim.SGD(learning_rate=0.1)
+    scheduler = lib.ReduceLROnPlateau(opt)
+
+    def digest(epoch: int) -> bytes:
+        return state_digest(model=model, optimizer=opt, scheduler=scheduler, extra={"e": epoch})
+
+    reference = digest(1)
+    assert reference == digest(1) and reference != digest(2)
+    scheduler.step(1.0)  # best and last_epoch change, not the LR
+    assert reference != digest(1)
+    # A transposed (non-contiguous) parameter hashes as its row-major copy; empty arrays too.
+    weight = mx.arange(6, dtype=mx.float32).reshape(3, 2)
+    model.weight = weight.T
+    transposed = state_digest(model=model)
+    model.weight = mx.array(weight.T.tolist())
+    assert transposed == state_digest(model=model)
+    model.bias = mx.zeros((0,))
+    assert len(state_digest(model=model)) == 32
+
+
 def test_distributed_checkpoint_with_one_rank_round_trips(tmp_path):
     world = mx.distributed.init()
     model = nn.Linear(2, 2)

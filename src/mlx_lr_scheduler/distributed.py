@@ -122,7 +122,7 @@ def state_digest(
         for key, value in leaves:
             if isinstance(value, mx.array):
                 digest.update(f"{section}.{key} {value.dtype} {value.shape}\n".encode())
-                digest.update(memoryview(value).cast("B"))
+                digest.update(_array_bytes(value))
             else:
                 digest.update(f"{section}.{key} {value!r}\n".encode())
     for section, data in (
@@ -132,6 +132,18 @@ def state_digest(
         if data is not None:
             digest.update(f"{section} {json.dumps(data, sort_keys=True)}\n".encode())
     return digest.digest()
+
+
+def _array_bytes(value: mx.array) -> memoryview | bytes:
+    """The bytes of ``value`` in row-major order (a transposed view is copied first)."""
+    if value.size == 0:
+        return b""
+    view = memoryview(value)
+    if not view.c_contiguous:
+        value = mx.contiguous(value)
+        mx.eval(value)
+        view = memoryview(value)
+    return view.cast("B")
 
 
 def _one_hot(flag: bool, group: mx.distributed.Group) -> list[int]:

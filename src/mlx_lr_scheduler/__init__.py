@@ -6,6 +6,7 @@ same names, signatures, defaults, step semantics and ``state_dict`` keys, and
 the same learning rates bit for bit.
 """
 
+from mlx_lr_scheduler.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
 from mlx_lr_scheduler.constant_lr import ConstantLR
 from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
@@ -29,6 +30,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SWALR",
     "ChainedScheduler",
+    "CheckpointError",
     "ConstantLR",
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
@@ -47,6 +49,8 @@ __all__ = [
     "SequentialLR",
     "StepLR",
     "WarmupThenPlateau",
+    "load_checkpoint",
     "lr_find",
     "preview",
+    "save_checkpoint",
 ]

@@ -581,7 +581,7 @@ def test_save_refuses_what_it_cannot_save(tmp_path):
 
 def test_the_scheduler_state_survives_a_json_round_trip_with_infinities(tmp_path):
     scheduler = build("ReduceLROnPlateau")[2]
-    assert scheduler.state_dict()["best"] == float("inf")
+    assert scheduler.state_dict()["best"] == "inf"  # plain JSON for an infinite best
     save_checkpoint(tmp_path, scheduler=scheduler)
     other = build("ReduceLROnPlateau")[2]
     other.step(3.0)

@@ -206,13 +206,13 @@ def test_checkpoint_saved_by_rank_0_loads_on_both_and_a_diverged_rank_stops_both
     assert rank1["missing"].startswith("CheckpointError: ranks [0] could not load")
 
 
-def test_example_trains_two_ranks_under_mlx_launch_and_resumes(tmp_path):
+def test_example_trains_two_ranks_under_mlx_launch_and_resumes_bit_exact(tmp_path):
     launcher = Path(sys.executable).parent / "mlx.launch"
     if not launcher.exists():
         pytest.skip("mlx.launch is not installed next to this python")
     run = tmp_path / "checkpoints"
 
-    def launch(epochs: int, hosts: list[str]) -> list[dict[str, Any]]:
+    def launch(epochs: int, hosts: list[str], run: Path = run) -> list[dict[str, Any]]:
         command = [str(launcher), *hosts, "--starting-port", str(_free_ports(2)[0])]
         command += [sys.executable, str(EXAMPLE), "--epochs", str(epochs)]
         command += ["--checkpoint-dir", str(run), "--json"]
@@ -234,6 +234,10 @@ def test_example_trains_two_ranks_under_mlx_launch_and_resumes(tmp_path):
     assert resumed[0]["start_epoch"] == resumed[1]["start_epoch"] == 3
     assert resumed[0]["lrs"] == resumed[1]["lrs"] and len(resumed[0]["lrs"]) == 1
     assert resumed[0]["digest"] == resumed[1]["digest"] != first[0]["digest"]
+    # Bit for bit the state of a run that was never interrupted.
+    straight = launch(3, ["-n", "2", "--backend", "ring"], tmp_path / "straight")
+    assert straight[0]["lrs"][2:] == resumed[0]["lrs"]
+    assert straight[0]["digest"] == straight[1]["digest"] == resumed[0]["digest"]
 
 
 # -- one process -------------------------------------------------------------------------

@@ -140,6 +140,14 @@ def checkpoints(world: mx.distributed.Group, directory: Path) -> dict[str, Any]:
         out["missing"] = None
     except (CheckpointError, FileNotFoundError) as error:
         out["missing"] = f"{type(error).__name__}: {error}"
+    # Rank 0 cannot save (the path is a file): every rank raises, none waits.
+    blocked = directory / "blocked"
+    blocked.write_text("")
+    try:
+        save_checkpoint_distributed(blocked, group=world, model=model)
+        out["save_failed"] = None
+    except (CheckpointError, OSError) as error:
+        out["save_failed"] = f"{type(error).__name__}: {error}"
     return out
 
 

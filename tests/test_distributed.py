@@ -204,6 +204,9 @@ def test_checkpoint_saved_by_rank_0_loads_on_both_and_a_diverged_rank_stops_both
     # Rank 0 could not load at all: it raises its own error, rank 1 names rank 0.
     assert rank0["missing"].startswith("FileNotFoundError: no checkpoint at")
     assert rank1["missing"].startswith("CheckpointError: ranks [0] could not load")
+    # Rank 0 could not save: it raises its own error, rank 1 says so.
+    assert rank0["save_failed"].startswith("FileExistsError")
+    assert rank1["save_failed"].startswith("CheckpointError: rank 0 could not save")
 
 
 def test_example_trains_two_ranks_under_mlx_launch_and_resumes_bit_exact(tmp_path):

@@ -195,7 +195,7 @@ def save_checkpoint_distributed(
         'checkpoint-000001'
     """
     group = _require_group(group)
-    failure: BaseException | None = None
+    failure: Exception | None = None
     number = 0
     if group.rank() == 0:
         try:
@@ -208,7 +208,7 @@ def save_checkpoint_distributed(
                 keep_last=keep_last,
             )
             number = int(target.name.rsplit("-", 1)[1])
-        except BaseException as error:  # the others must hear of it, or they wait forever
+        except Exception as error:  # the others must hear of it, or they wait forever
             failure = error
     status = mx.array([int(failure is not None), number], dtype=mx.int32)
     failed, number = mx.distributed.all_sum(status, group=group).tolist()
@@ -260,7 +260,7 @@ def load_checkpoint_distributed(
         {'epoch': 3}
     """
     group = _require_group(group)
-    failure: BaseException | None = None
+    failure: Exception | None = None
     extra: dict[str, Any] = {}
     digest = bytes(_DIGEST_BYTES)
     try:

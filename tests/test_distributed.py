@@ -14,6 +14,7 @@ import inspect
 import json
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -219,10 +220,22 @@ def test_example_trains_two_ranks_under_mlx_launch_and_resumes_bit_exact(tmp_pat
         command = [str(launcher), *hosts, "--starting-port", str(_free_ports(2)[0])]
         command += [sys.executable, str(EXAMPLE), "--epochs", str(epochs)]
         command += ["--checkpoint-dir", str(run), "--json"]
-        done = subprocess.run(
-            command, env=_environment(), capture_output=True, text=True, timeout=TIMEOUT
+        # A session of its own: on a timeout, the launcher and its ranks end together.
+        launched = subprocess.Popen(
+            command,
+            env=_environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
         )
-        return _rank_lines(done.stdout, 2, f"{done.stdout}\n{done.stderr}")
+        try:
+            stdout, stderr = launched.communicate(timeout=TIMEOUT)
+        finally:
+            if launched.poll() is None:
+                os.killpg(launched.pid, signal.SIGKILL)
+                launched.wait()
+        return _rank_lines(stdout, 2, f"{stdout}\n{stderr}")
 
     # A hostfile as the README shows, both machines being this one.
     hostfile = tmp_path / "hosts.json"

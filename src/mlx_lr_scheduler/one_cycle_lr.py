@@ -20,7 +20,6 @@ from mlx_lr_scheduler.momentum import (
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
     LAST_EPOCH,
-    LOADED_LR,
     LR,
     Arguments,
     Check,
@@ -204,7 +203,7 @@ class OneCycleLR(MomentumCycling):
     }
 
     # The group entries torch keeps in its optimizer, carried in our state_dict.
-    _group_entry_checks = dict.fromkeys(_LR_ENTRIES, LOADED_LR.check)
+    _group_entries = _LR_ENTRIES
 
     def __init__(
         self,

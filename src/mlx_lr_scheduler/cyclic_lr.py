@@ -35,6 +35,8 @@ __all__ = ["CyclicLR", "cyclic_lr", "cyclic_momentum"]
 _MODES = ("triangular", "triangular2", "exp_range")
 _SCALE_MODES = ("cycle", "iterations")
 ScaleFn = Callable[[int], float]
+#: The arguments of the cycle, after the two bounds (``cyclic_lr``, ``cyclic_momentum``).
+_CYCLE_KEYS = ("step_size_up", "step_size_down", "mode", "gamma", "scale_fn", "scale_mode")
 
 ARGUMENTS = Arguments(
     base_lr=LR,
@@ -58,19 +60,6 @@ def _check_gamma(gamma: Any, mode: str, scale_fn: ScaleFn | None) -> float:
     spec = _EXP_RANGE_GAMMA if mode == "exp_range" and scale_fn is None else ARGUMENTS["gamma"]
     result: float = spec.check("gamma", gamma)
     return result
-
-
-def _check_step_sizes(step_size_up: Any, step_size_down: Any) -> tuple[float, float]:
-    up: float = ARGUMENTS.check("step_size_up", step_size_up)
-    down: float = (
-        up if step_size_down is None else ARGUMENTS.check("step_size_down", step_size_down)
-    )
-    if not math.isfinite(up + down):
-        raise ValueError(
-            "step_size_up + step_size_down must be finite, but got "
-            f"{step_size_up!r} + {step_size_down!r}"
-        )
-    return up, down
 
 
 def _triangular_scale(x: int) -> float:
@@ -181,7 +170,6 @@ class CyclicLR(MomentumCycling):
 
     base_momentums: list[float]
     max_momentums: list[float]
-    _scale_fn_ref: ScaleFn
     _scale: ScaleFn
     _scale_by_cycle: bool
     _scale_fn_custom: ScaleFn | None
@@ -206,13 +194,11 @@ class CyclicLR(MomentumCycling):
         n_groups = len(groups)
         base_lrs = ARGUMENTS.per_group("base_lr", base_lr, n_groups)
         self.max_lrs = ARGUMENTS.per_group("max_lr", max_lr, n_groups)
-        up, down = _check_step_sizes(step_size_up, step_size_down)
-        self.total_size = up + down
-        self.step_ratio = up / self.total_size
-        self.mode = ARGUMENTS.check("mode", mode)
-        self.gamma = _check_gamma(gamma, mode, scale_fn)
-        self._scale_fn_custom = None if scale_fn is None else ARGUMENTS.check("scale_fn", scale_fn)
-        self.scale_mode = ARGUMENTS.check("scale_mode", scale_mode)
+        cycle = _check_cycle(step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
+        self.total_size = cycle["step_size_up"] + cycle["step_size_down"]
+        self.step_ratio = cycle["step_size_up"] / self.total_size
+        self.mode, self.gamma, self.scale_mode = cycle["mode"], cycle["gamma"], cycle["scale_mode"]
+        self._scale_fn_custom = cycle["scale_fn"]
         self._init_scale_fn()
         self.cycle_momentum = ARGUMENTS.check("cycle_momentum", cycle_momentum)
         if self.cycle_momentum:
@@ -236,27 +222,20 @@ class CyclicLR(MomentumCycling):
 
     # -- the scale function ------------------------------------------------------
     def _init_scale_fn(self) -> None:
-        if self._scale_fn_custom is None:
-            if self.mode == "triangular":
-                self._scale_fn_ref = _triangular_scale
-                self.scale_mode = "cycle"
-            elif self.mode == "triangular2":
-                self._scale_fn_ref = _triangular2_scale
-                self.scale_mode = "cycle"
-            else:
-                gamma = self.gamma
-                self._scale_fn_ref = lambda x: gamma**x
-                self.scale_mode = "iterations"
         # Per-step constants, derived once: the scale function in use and what it scales by.
-        custom = self._scale_fn_custom
-        self._scale = self._scale_fn_ref if custom is None else custom
+        if self._scale_fn_custom is not None:
+            self._scale = self._scale_fn_custom
+        elif self.mode == "exp_range":
+            gamma = self.gamma
+            self._scale, self.scale_mode = (lambda x: gamma**x), "iterations"
+        else:
+            self._scale = _triangular_scale if self.mode == "triangular" else _triangular2_scale
+            self.scale_mode = "cycle"
         self._scale_by_cycle = self.scale_mode == "cycle"
 
     def scale_fn(self, x: int) -> float:
         """The scale function in use (``scale_fn`` if given, else the mode's)."""
-        if self._scale_fn_custom is not None:
-            return self._scale_fn_custom(x)
-        return self._scale_fn_ref(x)
+        return self._scale(x)
 
     # -- the schedule --------------------------------------------------------------
     def _lr_and_momentum(self, index: int) -> tuple[float, float | None]:
@@ -368,44 +347,38 @@ class _Cycle:
         return cycle, height, rest
 
 
-def _cycle_scale(
-    mode: str, gamma: float, scale_fn: ScaleFn | None, scale_mode: str
-) -> Callable[[Any, Any], tuple[Any, Any]]:
+def _cycle_scale(arguments: dict[str, Any]) -> Callable[[Any, Any], tuple[Any, Any]]:
     """``(cycle, t) -> (s, 1 - s)``: CyclicLR's scale, and its complement without cancellation."""
-    if scale_fn is not None:
-        custom = scale_fn
-        by_cycle = scale_mode == "cycle"
+    mode, gamma, custom = arguments["mode"], arguments["gamma"], arguments["scale_fn"]
+    if custom is None and mode == "exp_range":
+        decay, log_gamma = sm.Power(gamma), math.log(gamma)
 
-        def custom_scale(cycle: Any, t: Any) -> tuple[Any, Any]:
-            s = custom(cycle if by_cycle else t)
-            return s, 1 - s
+        def exp_range(cycle: Any, t: Any) -> tuple[Any, Any]:
+            # 1 - gamma**t = -expm1(t log gamma): accurate while gamma**t is near 1.
+            if sm.is_array(t):
+                return decay(t), -mx.expm1(t.astype(mx.float32) * log_gamma)
+            return decay(t), -math.expm1(t * log_gamma)
 
-        return custom_scale
-    if mode == "triangular":
+        return exp_range
+    if custom is None and mode == "triangular":
         return lambda cycle, t: (1.0, 0.0)
-    if mode == "triangular2":
-        halving = sm.Power(0.5)
+    by_cycle, halving = arguments["scale_mode"] == "cycle", sm.Power(0.5)
 
-        def triangular2(cycle: Any, t: Any) -> tuple[Any, Any]:
-            s = halving(cycle - 1)
-            return s, 1 - s
+    def scale(cycle: Any, t: Any) -> tuple[Any, Any]:
+        s = halving(cycle - 1) if custom is None else custom(cycle if by_cycle else t)
+        return s, 1 - s
 
-        return triangular2
-    decay, log_gamma = sm.Power(gamma), math.log(gamma)
-
-    def exp_range(cycle: Any, t: Any) -> tuple[Any, Any]:
-        # 1 - gamma**t = -expm1(t log gamma): accurate while gamma**t is near 1.
-        if sm.is_array(t):
-            return decay(t), -mx.expm1(t.astype(mx.float32) * log_gamma)
-        return decay(t), -math.expm1(t * log_gamma)
-
-    return exp_range
+    return scale
 
 
 def _cyclic(
-    name: str, start: float, end: float, cycle_of: _Cycle, scale: Any, **arguments: Any
+    name: str, start: float, end: float, bounds: dict[str, float], *cycle_arguments: Any
 ) -> sm.Schedule:
-    # start + (end - start) h s: the LR rises from base_lr, the momentum falls from max.
+    """``start + (end - start) h s``: the LR rises from base_lr, the momentum falls from max."""
+    arguments = _check_cycle(*cycle_arguments)
+    cycle_of = _Cycle(arguments["step_size_up"], arguments["step_size_down"])
+    scale = _cycle_scale(arguments)
+
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
         cycle, height, rest = cycle_of(t)
@@ -414,29 +387,27 @@ def _cyclic(
         toward_start = rest + height * one_minus_s
         return sm.finish(sm.between(start, end, toward_end, toward_start), t)
 
-    return sm.Schedule(schedule, name, **arguments)
+    return sm.Schedule(schedule, name, **bounds, **arguments)
 
 
 def _check_cycle(
     step_size_up: Any, step_size_down: Any, mode: Any, gamma: Any, scale_fn: Any, scale_mode: Any
-) -> tuple[_Cycle, Any, dict[str, Any]]:
-    """The class's checks of the cycle's arguments; the cycle, its scale and the arguments."""
-    up, down = _check_step_sizes(step_size_up, step_size_down)
+) -> dict[str, Any]:
+    """The cycle's arguments, checked (for the class and the functions alike)."""
+    up = ARGUMENTS.check("step_size_up", step_size_up)
+    down = up if step_size_down is None else ARGUMENTS.check("step_size_down", step_size_down)
+    if not math.isfinite(up + down):
+        raise ValueError(
+            "step_size_up + step_size_down must be finite, but got "
+            f"{step_size_up!r} + {step_size_down!r}"
+        )
     mode = ARGUMENTS.check("mode", mode)
     gamma = _check_gamma(gamma, mode, scale_fn)
     scale_fn = None if scale_fn is None else ARGUMENTS.check("scale_fn", scale_fn)
     scale_mode = ARGUMENTS.check("scale_mode", scale_mode)
     if scale_fn is None:  # the built-in modes choose what they scale by, as in the class
         scale_mode = "iterations" if mode == "exp_range" else "cycle"
-    arguments = {
-        "step_size_up": up,
-        "step_size_down": down,
-        "mode": mode,
-        "gamma": gamma,
-        "scale_fn": scale_fn,
-        "scale_mode": scale_mode,
-    }
-    return _Cycle(up, down), _cycle_scale(mode, gamma, scale_fn, scale_mode), arguments
+    return dict(zip(_CYCLE_KEYS, (up, down, mode, gamma, scale_fn, scale_mode)))
 
 
 def cyclic_lr(
@@ -493,12 +464,8 @@ def cyclic_lr(
     """
     base_lr = ARGUMENTS.check("base_lr", base_lr)
     max_lr = ARGUMENTS.check("max_lr", max_lr)
-    cycle, scale, arguments = _check_cycle(
-        step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
-    )
-    return _cyclic(
-        "cyclic_lr", base_lr, max_lr, cycle, scale, base_lr=base_lr, max_lr=max_lr, **arguments
-    )
+    cycle = (step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
+    return _cyclic("cyclic_lr", base_lr, max_lr, {"base_lr": base_lr, "max_lr": max_lr}, *cycle)
 
 
 def cyclic_momentum(
@@ -542,21 +509,11 @@ def cyclic_momentum(
         >>> opt.betas  # at step 0; the optimizer evaluates it before every update
         (array(0.9, dtype=float32), 0.999)
     """
-    base_momentum = ARGUMENTS.check("base_momentum", base_momentum)
-    max_momentum = ARGUMENTS.check("max_momentum", max_momentum)
-    cycle, scale, arguments = _check_cycle(
-        step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
-    )
-    return _cyclic(
-        "cyclic_momentum",
-        max_momentum,
-        base_momentum,
-        cycle,
-        scale,
-        base_momentum=base_momentum,
-        max_momentum=max_momentum,
-        **arguments,
-    )
+    low = ARGUMENTS.check("base_momentum", base_momentum)
+    high = ARGUMENTS.check("max_momentum", max_momentum)
+    bounds = {"base_momentum": low, "max_momentum": high}
+    cycle = (step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
+    return _cyclic("cyclic_momentum", high, low, bounds, *cycle)
 
 
 def _step_sizes(total_size: float, step_ratio: float) -> tuple[float, float]:

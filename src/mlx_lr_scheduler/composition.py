@@ -223,6 +223,13 @@ class SequentialLR(_Composite):
         self._last_lr = active._last_lr
 
     def _schedule(self, group: int) -> sm.Schedule:
+        first = self._schedulers[0]
+        if isinstance(first, _Composite):
+            raise TypeError(
+                f"SequentialLR has no closed form with a {type(first).__name__} as its first "
+                "scheduler: as in torch, that one takes its first step when the SequentialLR "
+                "is built, so its values run one step ahead of its own closed form"
+            )
         for child in self._schedulers[1:]:
             if not child._schedule_joins:
                 raise TypeError(

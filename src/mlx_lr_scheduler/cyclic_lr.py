@@ -14,12 +14,9 @@ from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.momentum import (
     MomentumCycling,
     check_momentum,
-    require_group_entries,
-    restore_groups_on_failure,
 )
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
-    LAST_EPOCH,
     LR,
     Arguments,
     Check,
@@ -201,23 +198,15 @@ class CyclicLR(MomentumCycling):
         self._scale_fn_custom = cycle["scale_fn"]
         self._init_scale_fn()
         self.cycle_momentum = ARGUMENTS.check("cycle_momentum", cycle_momentum)
+        bounds = None
         if self.cycle_momentum:
             self.base_momentums = ARGUMENTS.per_group("base_momentum", base_momentum, n_groups)
             self.max_momentums = ARGUMENTS.per_group("max_momentum", max_momentum, n_groups)
-        last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
-        if last_epoch != -1:
-            require_group_entries(groups, last_epoch, ("initial_lr",))
-
-        # Everything is checked: change the optimizer, or leave it as it was.
-        with restore_groups_on_failure(groups):
-            if last_epoch == -1:
-                for group, lr in zip(groups, base_lrs):
-                    group["lr"] = lr
-            if self.cycle_momentum:
-                self._start_momenta(last_epoch, self.base_momentums, self.max_momentums)
-            # As in torch, the initial step uses the groups' initial_lr as base_lrs
-            # (base_lr unless an earlier scheduler set it), then base_lr takes over.
-            super().__init__(optimizer, last_epoch)
+            bounds = (self.base_momentums, self.max_momentums)
+        # As in torch, the initial step uses the groups' initial_lr as base_lrs
+        # (base_lr unless an earlier scheduler set it), then base_lr takes over.
+        fresh = [{"lr": lr} for lr in base_lrs]
+        self._start(optimizer, last_epoch, fresh, bounds, ("initial_lr",))
         self.base_lrs = base_lrs
 
     # -- the scale function ------------------------------------------------------

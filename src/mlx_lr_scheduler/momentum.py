@@ -52,7 +52,13 @@ from typing import Any, ClassVar, cast
 from mlx_lr_scheduler import optimizers, torch_state
 from mlx_lr_scheduler.param_groups import ParamGroup, shortest_decimal
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import LOADED_LR, check_real, missing_group_entry, per_group
+from mlx_lr_scheduler.validation import (
+    LAST_EPOCH,
+    LOADED_LR,
+    check_real,
+    missing_group_entry,
+    per_group,
+)
 
 __all__ = [
     "MomentumCycling",
@@ -309,16 +315,33 @@ class MomentumCycling(LRScheduler):
         # torch's use_beta1: one bool, or one per group when a MultiOptimizer mixes kinds.
         self.use_beta1 = kinds[0] if len(set(kinds)) == 1 else kinds
 
-    def _start_momenta(
-        self, last_epoch: int, base_momentums: Sequence[float], max_momentums: Sequence[float]
+    def _start(
+        self,
+        optimizer: Any,
+        last_epoch: Any,
+        fresh: Sequence[Mapping[str, float]],
+        bounds: tuple[Sequence[float], Sequence[float]] | None,
+        needed: tuple[str, ...],
     ) -> None:
-        """Bind the groups' momentum; a fresh start (``last_epoch=-1``) sets it to
-        ``max_momentum`` and records both bounds in the groups."""
-        self._bind_momenta()
-        if last_epoch == -1:
-            for momentum, low, high in zip(self._momenta, base_momentums, max_momentums):
-                momentum.set(high)
-                momentum.group.update(max_momentum=high, base_momentum=low)
+        """Once the subclass checked its arguments: check ``last_epoch`` (resuming needs the
+        group entries ``needed``), then, all or nothing, set the groups' ``fresh`` entries
+        and (``bounds``: base and max momentums, with ``cycle_momentum``) bind their
+        momentum, at ``max_momentum`` on a fresh start, and take the initial step."""
+        last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
+        groups = self.param_groups
+        if last_epoch != -1:
+            require_group_entries(groups, last_epoch, needed)
+        with restore_groups_on_failure(groups):
+            if last_epoch == -1:
+                for group, entries in zip(groups, fresh):
+                    group.update(entries)
+            if bounds is not None:
+                self._bind_momenta()
+                for momentum, low, high in zip(self._momenta, *bounds):
+                    if last_epoch == -1:
+                        momentum.set(high)
+                        momentum.group.update(max_momentum=high, base_momentum=low)
+            LRScheduler.__init__(self, optimizer, last_epoch)
 
     def _set_lrs(self, values: Any) -> None:
         # The momenta computed with the LRs are written with them, all or nothing.

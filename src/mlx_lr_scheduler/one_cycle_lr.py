@@ -14,12 +14,9 @@ from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.momentum import (
     MomentumCycling,
     check_momentum,
-    require_group_entries,
-    restore_groups_on_failure,
 )
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
-    LAST_EPOCH,
     LR,
     Arguments,
     Check,
@@ -66,12 +63,8 @@ ARGUMENTS = Arguments(
 )
 
 
-_cos = math.cos
-_PI = math.pi
-
-
 def _anneal_cos(start: float, end: float, pct: float) -> float:
-    return end + (start - end) / 2.0 * (_cos(_PI * pct) + 1)
+    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
 
 
 def _anneal_linear(start: float, end: float, pct: float) -> float:
@@ -230,22 +223,13 @@ class OneCycleLR(MomentumCycling):
             _lr_entries(peak, div_factor, final_div_factor, i) for i, peak in enumerate(max_lrs)
         ]
         self.cycle_momentum = ARGUMENTS.check("cycle_momentum", cycle_momentum)
+        bounds = None
+        needed: tuple[str, ...] = _LR_ENTRIES
         if self.cycle_momentum:
-            max_momentums = ARGUMENTS.per_group("max_momentum", max_momentum, n_groups)
-            base_momentums = ARGUMENTS.per_group("base_momentum", base_momentum, n_groups)
-        last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
-        if last_epoch != -1:
-            needed = _LR_ENTRIES + (("max_momentum", "base_momentum") if cycle_momentum else ())
-            require_group_entries(groups, last_epoch, needed)
-
-        # Everything is checked: change the optimizer, or leave it as it was.
-        with restore_groups_on_failure(groups):
-            if last_epoch == -1:
-                for group, values in zip(groups, entries):
-                    group.update(values)
-            if self.cycle_momentum:
-                self._start_momenta(last_epoch, base_momentums, max_momentums)
-            super().__init__(optimizer, last_epoch)
+            high = ARGUMENTS.per_group("max_momentum", max_momentum, n_groups)
+            bounds = (ARGUMENTS.per_group("base_momentum", base_momentum, n_groups), high)
+            needed += ("max_momentum", "base_momentum")
+        self._start(optimizer, last_epoch, entries, bounds, needed)
 
     # -- the schedule --------------------------------------------------------------
     def _lr_and_momentum(self, index: int) -> tuple[float, float | None]:

@@ -54,12 +54,12 @@ class _Composite(LRScheduler):
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         owner = type(self).__name__
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
-            )
-        own = {key: value for key, value in state_dict.items() if key != "_schedulers"}
-        checked = super()._check_state(own)  # first: it names another class's state
+        # First the own keys: that check refuses a state that is not a mapping, or names
+        # another class.
+        own = state_dict
+        if isinstance(state_dict, Mapping):
+            own = {key: value for key, value in state_dict.items() if key != "_schedulers"}
+        checked = super()._check_state(own)
         children = state_dict.get("_schedulers")
         if not isinstance(children, (list, tuple)) or len(children) != len(self._schedulers):
             raise ValueError(

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, cast
 
@@ -176,9 +176,7 @@ def _mlx_base_name(optimizer: Any) -> str:
     return "SGD"
 
 
-def _check_record_momentum(name: str, value: Any, uses_beta1: bool) -> Any:
-    if not uses_beta1:
-        return check_momentum(name, value)
+def _check_betas(name: str, value: Any) -> tuple[float, ...]:
     if not isinstance(value, (list, tuple)) or len(value) < 1:
         raise TypeError(f"{name} must be a list of betas, but got {value!r}")
     return tuple(check_momentum(f"{name}[{i}]", beta) for i, beta in enumerate(value))
@@ -389,11 +387,9 @@ class MomentumCycling(LRScheduler):
         """The subclass's checks of its own fields of a state (already converted)."""
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
-        owner = type(self).__name__
         if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
-            )
+            return super()._check_state(state_dict)  # refuses it, naming the class
+        owner = type(self).__name__
         rest = dict(state_dict)
         momentum_keys = ("use_beta1", *self._momentum_bound_keys)
         extras = {key: rest.pop(key) for key in momentum_keys if key in rest}
@@ -441,24 +437,20 @@ class MomentumCycling(LRScheduler):
         checked = []
         for i, (record, uses_beta1) in enumerate(zip(records, kinds)):
             name = f"{_GROUPS_KEY}[{i}]"
+            checks: dict[str, Callable[[str, Any], Any]]
+            checks = dict.fromkeys(self._group_entries, LOADED_LR.check)
+            if uses_beta1 is not None:  # the bounds and the current momentum, or betas
+                checks |= dict.fromkeys(_BOUNDS, check_momentum)
+                checks["betas" if uses_beta1 else "momentum"] = (
+                    _check_betas if uses_beta1 else check_momentum
+                )
             if not isinstance(record, Mapping):
                 raise TypeError(f"{name} must be a dict, but got {record!r}")
-            expected = set(self._group_entries)
-            if uses_beta1 is not None:
-                current = "betas" if uses_beta1 else "momentum"
-                expected |= {*_BOUNDS, current}
-            if set(record) != expected:
+            if set(record) != set(checks):
                 raise ValueError(
-                    f"{name} must have the keys {sorted(expected)}, but got {sorted(record)}"
+                    f"{name} must have the keys {sorted(checks)}, but got {sorted(record)}"
                 )
-            out = {k: LOADED_LR.check(f"{name}[{k!r}]", record[k]) for k in self._group_entries}
-            if uses_beta1 is not None:
-                for key in _BOUNDS:
-                    out[key] = check_momentum(f"{name}[{key!r}]", record[key])
-                out[current] = _check_record_momentum(
-                    f"{name}[{current!r}]", record[current], uses_beta1
-                )
-            checked.append(out)
+            checked.append({k: check(f"{name}[{k!r}]", record[k]) for k, check in checks.items()})
         return checked
 
     def _apply_state(self, checked: dict[str, Any]) -> None:

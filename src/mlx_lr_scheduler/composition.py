@@ -75,8 +75,9 @@ class _Composite(LRScheduler):
     def _apply_state(self, checked: dict[str, Any]) -> None:
         for child, child_state in zip(self._schedulers, checked.pop("_schedulers")):
             child._apply_state(child_state)
-        for key, value in checked.items():
-            setattr(self, key, value)
+        super()._apply_state(checked)
+
+    def _restore_groups(self) -> None:
         # The children restored their own last LRs; the composite's is the one in force.
         for group, lr in zip(self.param_groups, self._last_lr):
             group.set_lr(lr)

@@ -11,10 +11,7 @@ import mlx.core as mx
 
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
-from mlx_lr_scheduler.momentum import (
-    MomentumCycling,
-    check_momentum,
-)
+from mlx_lr_scheduler.momentum import MomentumCycling, check_momentum
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
     LR,
@@ -263,8 +260,8 @@ class CyclicLR(MomentumCycling):
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         saved_fn = checked.pop("_scale_fn_custom")
-        if saved_fn is not None and self._scale_fn_custom is not None:
-            self._scale_fn_custom.__dict__.update(saved_fn)
+        if saved_fn is not None:  # checked: the scale_fn is a callable object
+            vars(self._scale_fn_custom).update(saved_fn)
         super()._apply_state(checked)
 
     def _schedule_state_applied(self) -> None:

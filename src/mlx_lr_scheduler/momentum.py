@@ -63,7 +63,6 @@ from mlx_lr_scheduler.validation import (
 __all__ = [
     "MomentumCycling",
     "check_momentum",
-    "require_group_entries",
     "restore_groups_on_failure",
 ]
 
@@ -250,16 +249,6 @@ def _check_use_beta1(owner: str, value: Any, kinds: Sequence[bool]) -> None:
         )
 
 
-def require_group_entries(
-    groups: Sequence[ParamGroup], last_epoch: int, keys: tuple[str, ...]
-) -> None:
-    """Resuming with ``last_epoch >= 0`` needs entries an earlier scheduler set."""
-    for i, group in enumerate(groups):
-        for key in keys:
-            if key not in group:
-                raise missing_group_entry(key, i, last_epoch)
-
-
 class MomentumCycling(LRScheduler):
     """The base of ``CyclicLR`` and ``OneCycleLR``: the momentum cycled with the LR.
 
@@ -327,8 +316,10 @@ class MomentumCycling(LRScheduler):
         momentum, at ``max_momentum`` on a fresh start, and take the initial step."""
         last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
         groups = self.param_groups
-        if last_epoch != -1:
-            require_group_entries(groups, last_epoch, needed)
+        for i, group in enumerate(groups if last_epoch != -1 else ()):
+            missing = [key for key in needed if key not in group]
+            if missing:  # resuming needs the entries an earlier scheduler set
+                raise missing_group_entry(missing[0], i, last_epoch)
         with restore_groups_on_failure(groups):
             if last_epoch == -1:
                 for group, entries in zip(groups, fresh):

@@ -11,10 +11,7 @@ import mlx.core as mx
 
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
-from mlx_lr_scheduler.momentum import (
-    MomentumCycling,
-    check_momentum,
-)
+from mlx_lr_scheduler.momentum import MomentumCycling, check_momentum
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
     LR,

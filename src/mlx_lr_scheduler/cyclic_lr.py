@@ -56,14 +56,9 @@ def _check_gamma(gamma: Any, mode: str, scale_fn: ScaleFn | None) -> float:
     return result
 
 
-def _triangular_scale(x: int) -> float:
-    return 1.0
-
-
-def _triangular2_scale(x: int) -> float:
-    # torch's 1 / 2.0**(x - 1) overflows after 1,024 cycles (OverflowError); the same
-    # exact powers of two, then 0 (subnormals on the way) where torch fails.
-    return power(0.5, x - 1)
+def _builtin_scale_mode(mode: str) -> str:
+    """What a built-in mode scales by, whatever ``scale_mode`` says (as in torch)."""
+    return "iterations" if mode == "exp_range" else "cycle"
 
 
 def _load_scale_fn_state(key: str, value: Any, _n: int) -> dict[str, Any] | None:
@@ -164,8 +159,6 @@ class CyclicLR(MomentumCycling):
 
     base_momentums: list[float]
     max_momentums: list[float]
-    _scale: ScaleFn
-    _scale_by_cycle: bool
     _scale_fn_custom: ScaleFn | None
 
     def __init__(
@@ -193,7 +186,6 @@ class CyclicLR(MomentumCycling):
         self.step_ratio = cycle["step_size_up"] / self.total_size
         self.mode, self.gamma, self.scale_mode = cycle["mode"], cycle["gamma"], cycle["scale_mode"]
         self._scale_fn_custom = cycle["scale_fn"]
-        self._init_scale_fn()
         self.cycle_momentum = ARGUMENTS.check("cycle_momentum", cycle_momentum)
         bounds = None
         if self.cycle_momentum:
@@ -207,21 +199,17 @@ class CyclicLR(MomentumCycling):
         self.base_lrs = base_lrs
 
     # -- the scale function ------------------------------------------------------
-    def _init_scale_fn(self) -> None:
-        # Per-step constants, derived once: the scale function in use and what it scales by.
-        if self._scale_fn_custom is not None:
-            self._scale = self._scale_fn_custom
-        elif self.mode == "exp_range":
-            gamma = self.gamma
-            self._scale, self.scale_mode = (lambda x: gamma**x), "iterations"
-        else:
-            self._scale = _triangular_scale if self.mode == "triangular" else _triangular2_scale
-            self.scale_mode = "cycle"
-        self._scale_by_cycle = self.scale_mode == "cycle"
-
     def scale_fn(self, x: int) -> float:
         """The scale function in use (``scale_fn`` if given, else the mode's)."""
-        return self._scale(x)
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            # torch's 1 / 2.0**(x - 1) overflows after 1,024 cycles (OverflowError); the
+            # same exact powers of two, then 0 (subnormals on the way) where torch fails.
+            return power(0.5, x - 1)
+        return float(self.gamma**x)
 
     # -- the schedule --------------------------------------------------------------
     def _lr_and_momentum(self, index: int) -> tuple[float, float | None]:
@@ -231,8 +219,8 @@ class CyclicLR(MomentumCycling):
         x = 1.0 + epoch / total - cycle
         ratio = self.step_ratio
         height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
-        at = cycle if self._scale_by_cycle else epoch
-        factor = self._scale(at)
+        at = cycle if self.scale_mode == "cycle" else epoch
+        factor = self.scale_fn(at)
         low = self.base_lrs[index]
         lr = low + (self.max_lrs[index] - low) * height * factor
         if not self.cycle_momentum:
@@ -246,6 +234,8 @@ class CyclicLR(MomentumCycling):
     # -- state (the momentum's part: MomentumCycling) ----------------------------
     def _check_schedule_state(self, checked: dict[str, Any]) -> None:
         _check_gamma(checked["gamma"], checked["mode"], self._scale_fn_custom)
+        if self._scale_fn_custom is None:
+            checked["scale_mode"] = _builtin_scale_mode(checked["mode"])
         saved_fn, scale_fn = checked["_scale_fn_custom"], self._scale_fn_custom
         if saved_fn is None:
             return
@@ -263,9 +253,6 @@ class CyclicLR(MomentumCycling):
         if saved_fn is not None:  # checked: the scale_fn is a callable object
             vars(self._scale_fn_custom).update(saved_fn)
         super()._apply_state(checked)
-
-    def _schedule_state_applied(self) -> None:
-        self._init_scale_fn()
 
     def _cycle_arguments(self) -> tuple[Any, ...]:
         """The cycle's arguments of ``cyclic_lr``/``cyclic_momentum``, after the two bounds."""
@@ -391,8 +378,8 @@ def _check_cycle(
     gamma = _check_gamma(gamma, mode, scale_fn)
     scale_fn = None if scale_fn is None else ARGUMENTS.check("scale_fn", scale_fn)
     scale_mode = ARGUMENTS.check("scale_mode", scale_mode)
-    if scale_fn is None:  # the built-in modes choose what they scale by, as in the class
-        scale_mode = "iterations" if mode == "exp_range" else "cycle"
+    if scale_fn is None:
+        scale_mode = _builtin_scale_mode(mode)
     return dict(zip(_CYCLE_KEYS, (up, down, mode, gamma, scale_fn, scale_mode)))
 
 

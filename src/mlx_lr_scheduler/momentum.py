@@ -254,7 +254,7 @@ class MomentumCycling(LRScheduler):
 
     A subclass keeps its schedule math (``_lr_and_momentum``) and its own state fields.
     This class writes the LRs and momenta of a step (all or nothing), binds the groups
-    (:meth:`_start_momenta`), and carries the momentum in the state: ``use_beta1``
+    (:meth:`_start`), and carries the momentum in the state: ``use_beta1``
     (torch's) and, under ``"param_groups"``, each group's bounds and current momentum,
     which torch keeps in its optimizer. What differs is declared:
 
@@ -448,7 +448,6 @@ class MomentumCycling(LRScheduler):
         records = checked.pop(_GROUPS_KEY, None)
         was_cycling = self.cycle_momentum
         super()._apply_state(checked)
-        self._schedule_state_applied()
         if self.cycle_momentum and not was_cycling:  # loading a state that cycles: bind now
             self._bind_momenta()
         if records is None:
@@ -462,7 +461,3 @@ class MomentumCycling(LRScheduler):
                 momentum.group.update({bound: record[bound] for bound in _BOUNDS})
                 # beta2 is the optimizer's own hyperparameter: only beta1 is scheduled.
                 momentum.set(record[momentum.key][0] if momentum.uses_beta1 else record["momentum"])
-
-    def _schedule_state_applied(self) -> None:
-        """Rebuild what derives from the subclass's state fields, before the momentum
-        is recomputed from them."""

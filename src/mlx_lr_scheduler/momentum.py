@@ -60,11 +60,7 @@ from mlx_lr_scheduler.validation import (
     per_group,
 )
 
-__all__ = [
-    "MomentumCycling",
-    "check_momentum",
-    "restore_groups_on_failure",
-]
+__all__ = ["MomentumCycling", "check_momentum", "restore_groups_on_failure"]
 
 #: Keys of the scheduled values in an optimizer's state.
 MOMENTUM_KEY = optimizers.MOMENTUM_KEY
@@ -233,11 +229,7 @@ def _check_use_beta1(owner: str, value: Any, kinds: Sequence[bool]) -> None:
     """A loaded ``use_beta1`` (one bool, or one per group) must describe the optimizers
     this scheduler is bound to."""
     loaded = [value] * len(kinds) if isinstance(value, bool) else value
-    if not (
-        isinstance(loaded, (list, tuple))
-        and len(loaded) == len(kinds)
-        and all(isinstance(v, bool) for v in loaded)
-    ):
+    if not isinstance(loaded, (list, tuple)) or [type(v) for v in loaded] != [bool] * len(kinds):
         raise TypeError(
             f"use_beta1 must be a bool or one bool per parameter group, but got {value!r}"
         )

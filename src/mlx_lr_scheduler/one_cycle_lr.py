@@ -453,7 +453,6 @@ def one_cycle_lr(
     div_factor = ARGUMENTS.check("div_factor", div_factor)
     final_div_factor = ARGUMENTS.check("final_div_factor", final_div_factor)
     values = _lr_entries(peak, div_factor, final_div_factor, 0)
-    three = len(end_steps) == 3
     return _one_cycle(
         "one_cycle_lr",
         end_steps,
@@ -467,7 +466,7 @@ def one_cycle_lr(
         anneal_strategy=strategy,
         div_factor=div_factor,
         final_div_factor=final_div_factor,
-        three_phase=three,
+        three_phase=len(end_steps) == 3,
     )
 
 
@@ -522,7 +521,6 @@ def one_cycle_momentum(
     high = ARGUMENTS.check("max_momentum", max_momentum)
     low = ARGUMENTS.check("base_momentum", base_momentum)
     values = {"max_momentum": high, "base_momentum": low}
-    three = len(end_steps) == 3
     return _one_cycle(
         "one_cycle_momentum",
         end_steps,
@@ -535,5 +533,5 @@ def one_cycle_momentum(
         anneal_strategy=strategy,
         base_momentum=low,
         max_momentum=high,
-        three_phase=three,
+        three_phase=len(end_steps) == 3,
     )

@@ -100,14 +100,12 @@ class ScheduledMomentum:
         self.key = "betas" if uses_beta1 else "momentum"
         self.state_key = BETA1_KEY if uses_beta1 else MOMENTUM_KEY
         if self.key not in group.entries:  # the first scheduler on this optimizer
-            self._store(shortest_decimal(group.optimizer.state[self.state_key].item()))
+            current = shortest_decimal(group.optimizer.state[self.state_key].item())
+            self._store(current, getattr(group.optimizer, "betas", ()))
 
-    def _store(self, value: float, later_betas: Sequence[float] | None = None) -> None:
-        if not self.uses_beta1:
-            self.group.entries["momentum"] = value
-            return
-        later = self.group.optimizer.betas[1:] if later_betas is None else later_betas
-        self.group.entries["betas"] = (value, *later)
+    def _store(self, value: float, betas: Sequence[float]) -> None:
+        """Store ``value`` as the group's momentum, or as its beta1 before ``betas[1:]``."""
+        self.group.entries[self.key] = (value, *betas[1:]) if self.uses_beta1 else value
 
     def get(self) -> float:
         """The float64 value; one assigned to the optimizer by hand since is adopted (the
@@ -117,11 +115,11 @@ class ScheduledMomentum:
         current = self.group.optimizer.state[self.state_key].item()
         if current != _float32(value):
             value = shortest_decimal(current)
-            self._store(value)
+            self._store(value, getattr(self.group.optimizer, "betas", ()))
         return value
 
     def set(self, value: float) -> None:
-        self._store(value, self.group.entries["betas"][1:] if self.uses_beta1 else None)
+        self._store(value, self.group.entries.get("betas", ()))
         self.group.write_scalar(self.state_key, value)
 
 

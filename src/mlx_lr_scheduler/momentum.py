@@ -175,16 +175,6 @@ def _check_betas(name: str, value: Any) -> tuple[float, ...]:
     return tuple(check_momentum(f"{name}[{i}]", beta) for i, beta in enumerate(value))
 
 
-def _check_computed_momenta(owner: str, values: Sequence[float], epoch: int) -> None:
-    """Refuse a computed momentum outside [0, 1) before anything is written."""
-    for i, value in enumerate(values):
-        if not (math.isfinite(value) and 0.0 <= value < 1.0):
-            raise ValueError(
-                f"{owner} computed momentum {value!r} for parameter group {i} at epoch {epoch}; "
-                "momentum must be in [0, 1)"
-            )
-
-
 @contextmanager
 def restore_groups_on_failure(groups: Sequence[ParamGroup]) -> Iterator[None]:
     """Undo every change to the groups (LR, entries, scheduled momentum, a conversion of
@@ -325,8 +315,12 @@ class MomentumCycling(LRScheduler):
     def _set_lrs(self, values: Any) -> None:
         # The momenta computed with the LRs are written with them, all or nothing.
         momenta, self._pending_momenta = self._pending_momenta, None
-        if momenta is not None:
-            _check_computed_momenta(type(self).__name__, momenta, self.last_epoch)
+        for i, value in enumerate(momenta or ()):  # refused before anything is written
+            if not (math.isfinite(value) and 0.0 <= value < 1.0):
+                raise ValueError(
+                    f"{type(self).__name__} computed momentum {value!r} for parameter group {i} "
+                    f"at epoch {self.last_epoch}; momentum must be in [0, 1)"
+                )
         super()._set_lrs(values)
         if momenta is not None:
             for momentum, value in zip(self._momenta, momenta):

@@ -50,6 +50,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, cast
 
 from mlx_lr_scheduler import optimizers, torch_state
+from mlx_lr_scheduler.optimizers import BETA1_KEY, MOMENTUM_KEY, WEIGHT_DECAY_KEY
 from mlx_lr_scheduler.param_groups import ParamGroup, shortest_decimal
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
@@ -62,17 +63,13 @@ from mlx_lr_scheduler.validation import (
 
 __all__ = ["MomentumCycling", "check_momentum", "restore_groups_on_failure"]
 
-#: Keys of the scheduled values in an optimizer's state.
-MOMENTUM_KEY = optimizers.MOMENTUM_KEY
-BETA1_KEY = optimizers.BETA1_KEY
-_STATE_KEYS = (MOMENTUM_KEY, BETA1_KEY, optimizers.WEIGHT_DECAY_KEY)
+#: The optimizer state keys a binding writes (restored on failure).
+_STATE_KEYS = (MOMENTUM_KEY, BETA1_KEY, WEIGHT_DECAY_KEY)
 #: The optimizer attributes a conversion moves into the state (restored on failure).
 _ATTRIBUTES = ("momentum", "betas", "weight_decay", "_later_betas")
 #: The state_dict key of the per-group records (torch keeps them in its optimizer).
 _GROUPS_KEY = "param_groups"
 _BOUNDS = ("max_momentum", "base_momentum")
-
-_NO_MOMENTUM = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
 
 
 def check_momentum(name: str, value: Any) -> float:
@@ -140,8 +137,9 @@ def _momentum_kinds(groups: Sequence[ParamGroup]) -> list[bool]:
         has_betas = hasattr(optimizer, "betas")
         if not (has_betas or hasattr(optimizer, "momentum")):
             raise ValueError(
-                f"{_NO_MOMENTUM}: parameter group {i} ({name}) has neither `momentum` nor "
-                "`betas`; pass cycle_momentum=False"
+                "optimizer must support momentum or beta1 with `cycle_momentum` option enabled: "
+                f"parameter group {i} ({name}) has neither `momentum` nor `betas`; pass "
+                "cycle_momentum=False"
             )
         if optimizers.counterpart(optimizer) is None:
             raise TypeError(

@@ -48,7 +48,8 @@ NO_CLOSED_FORM = {
     "WarmupThenPlateau": "ends in ReduceLROnPlateau",
 }
 
-#: Examples with a closed form that the stepped class does not follow, and why.
+#: Examples with a closed form that the stepped class does not follow, and why: their
+#: ``schedule()`` refuses (``test_class_leaving_its_closed_form_refuses_to_hand_it_out``).
 CLASS_LEAVES_ITS_CLOSED_FORM = {
     "SequentialLR: a sequence first": (
         "torch's quirk, kept for parity: a composite nested first takes its first step "
@@ -159,12 +160,14 @@ def test_function_agrees_with_the_stepped_class(key):
 
 
 @pytest.mark.parametrize("key", sorted(CLASS_LEAVES_ITS_CLOSED_FORM))
-def test_class_leaving_its_closed_form_does_so(key):
+def test_class_leaving_its_closed_form_refuses_to_hand_it_out(key):
     name, label = key.split(": ", 1)
     example = SCHEDULES[name].example(label)
-    _, history = _stepped(example, example.steps)
+    scheduler, history = _stepped(example, example.steps)
     function = example.schedule(BASE_LR)
     assert [lrs[0] for lrs in history] != [function(k) for k in range(len(history))]
+    with pytest.raises(TypeError, match=r"no closed form with a \w+ as its first scheduler"):
+        scheduler.schedule()
 
 
 @pytest.mark.parametrize("key", sorted(EXAMPLES))

@@ -54,12 +54,12 @@ class _Composite(LRScheduler):
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         owner = type(self).__name__
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
-            )
-        own = {key: value for key, value in state_dict.items() if key != "_schedulers"}
-        checked = super()._check_state(own)  # first: it names another class's state
+        # First the own keys: that check refuses a state that is not a mapping, or names
+        # another class.
+        own = state_dict
+        if isinstance(state_dict, Mapping):
+            own = {key: value for key, value in state_dict.items() if key != "_schedulers"}
+        checked = super()._check_state(own)
         children = state_dict.get("_schedulers")
         if not isinstance(children, (list, tuple)) or len(children) != len(self._schedulers):
             raise ValueError(
@@ -75,8 +75,9 @@ class _Composite(LRScheduler):
     def _apply_state(self, checked: dict[str, Any]) -> None:
         for child, child_state in zip(self._schedulers, checked.pop("_schedulers")):
             child._apply_state(child_state)
-        for key, value in checked.items():
-            setattr(self, key, value)
+        super()._apply_state(checked)
+
+    def _restore_groups(self) -> None:
         # The children restored their own last LRs; the composite's is the one in force.
         for group, lr in zip(self.param_groups, self._last_lr):
             group.set_lr(lr)
@@ -223,6 +224,13 @@ class SequentialLR(_Composite):
         self._last_lr = active._last_lr
 
     def _schedule(self, group: int) -> sm.Schedule:
+        first = self._schedulers[0]
+        if isinstance(first, _Composite):
+            raise TypeError(
+                f"SequentialLR has no closed form with a {type(first).__name__} as its first "
+                "scheduler: as in torch, that one takes its first step when the SequentialLR "
+                "is built, so its values run one step ahead of its own closed form"
+            )
         for child in self._schedulers[1:]:
             if not child._schedule_joins:
                 raise TypeError(

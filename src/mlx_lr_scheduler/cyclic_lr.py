@@ -11,15 +11,9 @@ import mlx.core as mx
 
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
-from mlx_lr_scheduler.momentum import (
-    MomentumCycling,
-    check_momentum,
-    require_group_entries,
-    restore_groups_on_failure,
-)
+from mlx_lr_scheduler.momentum import MomentumCycling, check_momentum
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
-    LAST_EPOCH,
     LR,
     Arguments,
     Check,
@@ -35,6 +29,8 @@ __all__ = ["CyclicLR", "cyclic_lr", "cyclic_momentum"]
 _MODES = ("triangular", "triangular2", "exp_range")
 _SCALE_MODES = ("cycle", "iterations")
 ScaleFn = Callable[[int], float]
+#: The arguments of the cycle, after the two bounds (``cyclic_lr``, ``cyclic_momentum``).
+_CYCLE_KEYS = ("step_size_up", "step_size_down", "mode", "gamma", "scale_fn", "scale_mode")
 
 ARGUMENTS = Arguments(
     base_lr=LR,
@@ -60,27 +56,9 @@ def _check_gamma(gamma: Any, mode: str, scale_fn: ScaleFn | None) -> float:
     return result
 
 
-def _check_step_sizes(step_size_up: Any, step_size_down: Any) -> tuple[float, float]:
-    up: float = ARGUMENTS.check("step_size_up", step_size_up)
-    down: float = (
-        up if step_size_down is None else ARGUMENTS.check("step_size_down", step_size_down)
-    )
-    if not math.isfinite(up + down):
-        raise ValueError(
-            "step_size_up + step_size_down must be finite, but got "
-            f"{step_size_up!r} + {step_size_down!r}"
-        )
-    return up, down
-
-
-def _triangular_scale(x: int) -> float:
-    return 1.0
-
-
-def _triangular2_scale(x: int) -> float:
-    # torch's 1 / 2.0**(x - 1) overflows after 1,024 cycles (OverflowError); the same
-    # exact powers of two, then 0 (subnormals on the way) where torch fails.
-    return power(0.5, x - 1)
+def _builtin_scale_mode(mode: str) -> str:
+    """What a built-in mode scales by, whatever ``scale_mode`` says (as in torch)."""
+    return "iterations" if mode == "exp_range" else "cycle"
 
 
 def _load_scale_fn_state(key: str, value: Any, _n: int) -> dict[str, Any] | None:
@@ -181,9 +159,6 @@ class CyclicLR(MomentumCycling):
 
     base_momentums: list[float]
     max_momentums: list[float]
-    _scale_fn_ref: ScaleFn
-    _scale: ScaleFn
-    _scale_by_cycle: bool
     _scale_fn_custom: ScaleFn | None
 
     def __init__(
@@ -206,57 +181,35 @@ class CyclicLR(MomentumCycling):
         n_groups = len(groups)
         base_lrs = ARGUMENTS.per_group("base_lr", base_lr, n_groups)
         self.max_lrs = ARGUMENTS.per_group("max_lr", max_lr, n_groups)
-        up, down = _check_step_sizes(step_size_up, step_size_down)
-        self.total_size = up + down
-        self.step_ratio = up / self.total_size
-        self.mode = ARGUMENTS.check("mode", mode)
-        self.gamma = _check_gamma(gamma, mode, scale_fn)
-        self._scale_fn_custom = None if scale_fn is None else ARGUMENTS.check("scale_fn", scale_fn)
-        self.scale_mode = ARGUMENTS.check("scale_mode", scale_mode)
-        self._init_scale_fn()
+        cycle = _check_cycle(step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
+        self.total_size = cycle["step_size_up"] + cycle["step_size_down"]
+        self.step_ratio = cycle["step_size_up"] / self.total_size
+        self.mode, self.gamma, self.scale_mode = cycle["mode"], cycle["gamma"], cycle["scale_mode"]
+        self._scale_fn_custom = cycle["scale_fn"]
         self.cycle_momentum = ARGUMENTS.check("cycle_momentum", cycle_momentum)
+        bounds = None
         if self.cycle_momentum:
             self.base_momentums = ARGUMENTS.per_group("base_momentum", base_momentum, n_groups)
             self.max_momentums = ARGUMENTS.per_group("max_momentum", max_momentum, n_groups)
-        last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
-        if last_epoch != -1:
-            require_group_entries(groups, last_epoch, ("initial_lr",))
-
-        # Everything is checked: change the optimizer, or leave it as it was.
-        with restore_groups_on_failure(groups):
-            if last_epoch == -1:
-                for group, lr in zip(groups, base_lrs):
-                    group["lr"] = lr
-            if self.cycle_momentum:
-                self._start_momenta(last_epoch, self.base_momentums, self.max_momentums)
-            # As in torch, the initial step uses the groups' initial_lr as base_lrs
-            # (base_lr unless an earlier scheduler set it), then base_lr takes over.
-            super().__init__(optimizer, last_epoch)
+            bounds = (self.base_momentums, self.max_momentums)
+        # As in torch, the initial step uses the groups' initial_lr as base_lrs
+        # (base_lr unless an earlier scheduler set it), then base_lr takes over.
+        fresh = [{"lr": lr} for lr in base_lrs]
+        self._start(optimizer, last_epoch, fresh, bounds, ("initial_lr",))
         self.base_lrs = base_lrs
 
     # -- the scale function ------------------------------------------------------
-    def _init_scale_fn(self) -> None:
-        if self._scale_fn_custom is None:
-            if self.mode == "triangular":
-                self._scale_fn_ref = _triangular_scale
-                self.scale_mode = "cycle"
-            elif self.mode == "triangular2":
-                self._scale_fn_ref = _triangular2_scale
-                self.scale_mode = "cycle"
-            else:
-                gamma = self.gamma
-                self._scale_fn_ref = lambda x: gamma**x
-                self.scale_mode = "iterations"
-        # Per-step constants, derived once: the scale function in use and what it scales by.
-        custom = self._scale_fn_custom
-        self._scale = self._scale_fn_ref if custom is None else custom
-        self._scale_by_cycle = self.scale_mode == "cycle"
-
     def scale_fn(self, x: int) -> float:
         """The scale function in use (``scale_fn`` if given, else the mode's)."""
         if self._scale_fn_custom is not None:
             return self._scale_fn_custom(x)
-        return self._scale_fn_ref(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            # torch's 1 / 2.0**(x - 1) overflows after 1,024 cycles (OverflowError); the
+            # same exact powers of two, then 0 (subnormals on the way) where torch fails.
+            return power(0.5, x - 1)
+        return float(self.gamma**x)
 
     # -- the schedule --------------------------------------------------------------
     def _lr_and_momentum(self, index: int) -> tuple[float, float | None]:
@@ -266,8 +219,8 @@ class CyclicLR(MomentumCycling):
         x = 1.0 + epoch / total - cycle
         ratio = self.step_ratio
         height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
-        at = cycle if self._scale_by_cycle else epoch
-        factor = self._scale(at)
+        at = cycle if self.scale_mode == "cycle" else epoch
+        factor = self.scale_fn(at)
         low = self.base_lrs[index]
         lr = low + (self.max_lrs[index] - low) * height * factor
         if not self.cycle_momentum:
@@ -281,6 +234,8 @@ class CyclicLR(MomentumCycling):
     # -- state (the momentum's part: MomentumCycling) ----------------------------
     def _check_schedule_state(self, checked: dict[str, Any]) -> None:
         _check_gamma(checked["gamma"], checked["mode"], self._scale_fn_custom)
+        if self._scale_fn_custom is None:
+            checked["scale_mode"] = _builtin_scale_mode(checked["mode"])
         saved_fn, scale_fn = checked["_scale_fn_custom"], self._scale_fn_custom
         if saved_fn is None:
             return
@@ -295,12 +250,9 @@ class CyclicLR(MomentumCycling):
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         saved_fn = checked.pop("_scale_fn_custom")
-        if saved_fn is not None and self._scale_fn_custom is not None:
-            self._scale_fn_custom.__dict__.update(saved_fn)
+        if saved_fn is not None:  # checked: the scale_fn is a callable object
+            vars(self._scale_fn_custom).update(saved_fn)
         super()._apply_state(checked)
-
-    def _schedule_state_applied(self) -> None:
-        self._init_scale_fn()
 
     def _cycle_arguments(self) -> tuple[Any, ...]:
         """The cycle's arguments of ``cyclic_lr``/``cyclic_momentum``, after the two bounds."""
@@ -368,44 +320,38 @@ class _Cycle:
         return cycle, height, rest
 
 
-def _cycle_scale(
-    mode: str, gamma: float, scale_fn: ScaleFn | None, scale_mode: str
-) -> Callable[[Any, Any], tuple[Any, Any]]:
+def _cycle_scale(arguments: dict[str, Any]) -> Callable[[Any, Any], tuple[Any, Any]]:
     """``(cycle, t) -> (s, 1 - s)``: CyclicLR's scale, and its complement without cancellation."""
-    if scale_fn is not None:
-        custom = scale_fn
-        by_cycle = scale_mode == "cycle"
+    mode, gamma, custom = arguments["mode"], arguments["gamma"], arguments["scale_fn"]
+    if custom is None and mode == "exp_range":
+        decay, log_gamma = sm.Power(gamma), math.log(gamma)
 
-        def custom_scale(cycle: Any, t: Any) -> tuple[Any, Any]:
-            s = custom(cycle if by_cycle else t)
-            return s, 1 - s
+        def exp_range(cycle: Any, t: Any) -> tuple[Any, Any]:
+            # 1 - gamma**t = -expm1(t log gamma): accurate while gamma**t is near 1.
+            if sm.is_array(t):
+                return decay(t), -mx.expm1(t.astype(mx.float32) * log_gamma)
+            return decay(t), -math.expm1(t * log_gamma)
 
-        return custom_scale
-    if mode == "triangular":
+        return exp_range
+    if custom is None and mode == "triangular":
         return lambda cycle, t: (1.0, 0.0)
-    if mode == "triangular2":
-        halving = sm.Power(0.5)
+    by_cycle, halving = arguments["scale_mode"] == "cycle", sm.Power(0.5)
 
-        def triangular2(cycle: Any, t: Any) -> tuple[Any, Any]:
-            s = halving(cycle - 1)
-            return s, 1 - s
+    def scale(cycle: Any, t: Any) -> tuple[Any, Any]:
+        s = halving(cycle - 1) if custom is None else custom(cycle if by_cycle else t)
+        return s, 1 - s
 
-        return triangular2
-    decay, log_gamma = sm.Power(gamma), math.log(gamma)
-
-    def exp_range(cycle: Any, t: Any) -> tuple[Any, Any]:
-        # 1 - gamma**t = -expm1(t log gamma): accurate while gamma**t is near 1.
-        if sm.is_array(t):
-            return decay(t), -mx.expm1(t.astype(mx.float32) * log_gamma)
-        return decay(t), -math.expm1(t * log_gamma)
-
-    return exp_range
+    return scale
 
 
 def _cyclic(
-    name: str, start: float, end: float, cycle_of: _Cycle, scale: Any, **arguments: Any
+    name: str, start: float, end: float, bounds: dict[str, float], *cycle_arguments: Any
 ) -> sm.Schedule:
-    # start + (end - start) h s: the LR rises from base_lr, the momentum falls from max.
+    """``start + (end - start) h s``: the LR rises from base_lr, the momentum falls from max."""
+    arguments = _check_cycle(*cycle_arguments)
+    cycle_of = _Cycle(arguments["step_size_up"], arguments["step_size_down"])
+    scale = _cycle_scale(arguments)
+
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
         cycle, height, rest = cycle_of(t)
@@ -414,29 +360,27 @@ def _cyclic(
         toward_start = rest + height * one_minus_s
         return sm.finish(sm.between(start, end, toward_end, toward_start), t)
 
-    return sm.Schedule(schedule, name, **arguments)
+    return sm.Schedule(schedule, name, **bounds, **arguments)
 
 
 def _check_cycle(
     step_size_up: Any, step_size_down: Any, mode: Any, gamma: Any, scale_fn: Any, scale_mode: Any
-) -> tuple[_Cycle, Any, dict[str, Any]]:
-    """The class's checks of the cycle's arguments; the cycle, its scale and the arguments."""
-    up, down = _check_step_sizes(step_size_up, step_size_down)
+) -> dict[str, Any]:
+    """The cycle's arguments, checked (for the class and the functions alike)."""
+    up = ARGUMENTS.check("step_size_up", step_size_up)
+    down = up if step_size_down is None else ARGUMENTS.check("step_size_down", step_size_down)
+    if not math.isfinite(up + down):
+        raise ValueError(
+            "step_size_up + step_size_down must be finite, but got "
+            f"{step_size_up!r} + {step_size_down!r}"
+        )
     mode = ARGUMENTS.check("mode", mode)
     gamma = _check_gamma(gamma, mode, scale_fn)
     scale_fn = None if scale_fn is None else ARGUMENTS.check("scale_fn", scale_fn)
     scale_mode = ARGUMENTS.check("scale_mode", scale_mode)
-    if scale_fn is None:  # the built-in modes choose what they scale by, as in the class
-        scale_mode = "iterations" if mode == "exp_range" else "cycle"
-    arguments = {
-        "step_size_up": up,
-        "step_size_down": down,
-        "mode": mode,
-        "gamma": gamma,
-        "scale_fn": scale_fn,
-        "scale_mode": scale_mode,
-    }
-    return _Cycle(up, down), _cycle_scale(mode, gamma, scale_fn, scale_mode), arguments
+    if scale_fn is None:
+        scale_mode = _builtin_scale_mode(mode)
+    return dict(zip(_CYCLE_KEYS, (up, down, mode, gamma, scale_fn, scale_mode)))
 
 
 def cyclic_lr(
@@ -493,12 +437,8 @@ def cyclic_lr(
     """
     base_lr = ARGUMENTS.check("base_lr", base_lr)
     max_lr = ARGUMENTS.check("max_lr", max_lr)
-    cycle, scale, arguments = _check_cycle(
-        step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
-    )
-    return _cyclic(
-        "cyclic_lr", base_lr, max_lr, cycle, scale, base_lr=base_lr, max_lr=max_lr, **arguments
-    )
+    cycle = (step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
+    return _cyclic("cyclic_lr", base_lr, max_lr, {"base_lr": base_lr, "max_lr": max_lr}, *cycle)
 
 
 def cyclic_momentum(
@@ -542,21 +482,11 @@ def cyclic_momentum(
         >>> opt.betas  # at step 0; the optimizer evaluates it before every update
         (array(0.9, dtype=float32), 0.999)
     """
-    base_momentum = ARGUMENTS.check("base_momentum", base_momentum)
-    max_momentum = ARGUMENTS.check("max_momentum", max_momentum)
-    cycle, scale, arguments = _check_cycle(
-        step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
-    )
-    return _cyclic(
-        "cyclic_momentum",
-        max_momentum,
-        base_momentum,
-        cycle,
-        scale,
-        base_momentum=base_momentum,
-        max_momentum=max_momentum,
-        **arguments,
-    )
+    low = ARGUMENTS.check("base_momentum", base_momentum)
+    high = ARGUMENTS.check("max_momentum", max_momentum)
+    bounds = {"base_momentum": low, "max_momentum": high}
+    cycle = (step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
+    return _cyclic("cyclic_momentum", high, low, bounds, *cycle)
 
 
 def _step_sizes(total_size: float, step_ratio: float) -> tuple[float, float]:

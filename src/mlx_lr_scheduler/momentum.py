@@ -49,28 +49,27 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, cast
 
-from mlx_lr_scheduler import optimizers
+from mlx_lr_scheduler import optimizers, torch_state
+from mlx_lr_scheduler.optimizers import BETA1_KEY, MOMENTUM_KEY, WEIGHT_DECAY_KEY
 from mlx_lr_scheduler.param_groups import ParamGroup, shortest_decimal
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import check_real, missing_group_entry, per_group
+from mlx_lr_scheduler.validation import (
+    LAST_EPOCH,
+    LOADED_LR,
+    check_real,
+    missing_group_entry,
+    per_group,
+)
 
-__all__ = [
-    "MomentumCycling",
-    "check_momentum",
-    "require_group_entries",
-    "restore_groups_on_failure",
-]
+__all__ = ["MomentumCycling", "check_momentum", "restore_groups_on_failure"]
 
-#: Keys of the scheduled values in an optimizer's state.
-MOMENTUM_KEY = optimizers.MOMENTUM_KEY
-BETA1_KEY = optimizers.BETA1_KEY
-_STATE_KEYS = (MOMENTUM_KEY, BETA1_KEY, optimizers.WEIGHT_DECAY_KEY)
+#: The optimizer state keys a binding writes (restored on failure).
+_STATE_KEYS = (MOMENTUM_KEY, BETA1_KEY, WEIGHT_DECAY_KEY)
 #: The optimizer attributes a conversion moves into the state (restored on failure).
 _ATTRIBUTES = ("momentum", "betas", "weight_decay", "_later_betas")
 #: The state_dict key of the per-group records (torch keeps them in its optimizer).
 _GROUPS_KEY = "param_groups"
-
-_NO_MOMENTUM = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+_BOUNDS = ("max_momentum", "base_momentum")
 
 
 def check_momentum(name: str, value: Any) -> float:
@@ -86,31 +85,24 @@ class ScheduledMomentum:
     """The scheduled momentum (or beta1) of one parameter group.
 
     ``get()`` is the float64 value torch would hold in ``group["momentum"]`` or
-    ``group["betas"][0]``; ``set(value)`` stores it in the group and its float32
-    rounding in the optimizer state (``state["momentum"]`` or ``state["beta1"]``).
+    ``group["betas"][0]`` (``key``); ``set(value)`` stores it in the group and its
+    float32 rounding in the optimizer state (``state["momentum"]`` or ``state["beta1"]``).
     """
 
-    __slots__ = ("group", "state_key", "uses_beta1")
+    __slots__ = ("group", "key", "state_key", "uses_beta1")
 
     def __init__(self, group: ParamGroup, uses_beta1: bool) -> None:
         self.group = group
         self.uses_beta1 = uses_beta1
+        self.key = "betas" if uses_beta1 else "momentum"
         self.state_key = BETA1_KEY if uses_beta1 else MOMENTUM_KEY
         if self.key not in group.entries:  # the first scheduler on this optimizer
             current = shortest_decimal(group.optimizer.state[self.state_key].item())
-            self._store(current)
+            self._store(current, getattr(group.optimizer, "betas", ()))
 
-    @property
-    def key(self) -> str:
-        """torch's name for the group entry: ``"betas"`` or ``"momentum"``."""
-        return _momentum_key(self.uses_beta1)
-
-    def _store(self, value: float) -> None:
-        entries = self.group.entries
-        if self.uses_beta1:
-            entries["betas"] = (value, *self.group.optimizer.betas[1:])
-        else:
-            entries["momentum"] = value
+    def _store(self, value: float, betas: Sequence[float]) -> None:
+        """Store ``value`` as the group's momentum, or as its beta1 before ``betas[1:]``."""
+        self.group.entries[self.key] = (value, *betas[1:]) if self.uses_beta1 else value
 
     def get(self) -> float:
         """The float64 value; one assigned to the optimizer by hand since is adopted (the
@@ -120,26 +112,12 @@ class ScheduledMomentum:
         current = self.group.optimizer.state[self.state_key].item()
         if current != _float32(value):
             value = shortest_decimal(current)
-            self._store(value)
+            self._store(value, getattr(self.group.optimizer, "betas", ()))
         return value
 
     def set(self, value: float) -> None:
-        group = self.group
-        if self.uses_beta1:
-            group.entries["betas"] = (value, *group.entries["betas"][1:])
-        else:
-            group.entries["momentum"] = value
-        group.write_scalar(self.state_key, value)
-
-    def record(self) -> float | list[float]:
-        """torch's group entry: the momentum, or the list of betas."""
-        value = self.get()
-        if self.uses_beta1:
-            return [value, *self.group.optimizer.betas[1:]]
-        return value
-
-    def __repr__(self) -> str:
-        return f"ScheduledMomentum({self.key}={self.get()!r})"
+        self._store(value, self.group.entries.get("betas", ()))
+        self.group.write_scalar(self.state_key, value)
 
 
 def _momentum_kinds(groups: Sequence[ParamGroup]) -> list[bool]:
@@ -159,8 +137,9 @@ def _momentum_kinds(groups: Sequence[ParamGroup]) -> list[bool]:
         has_betas = hasattr(optimizer, "betas")
         if not (has_betas or hasattr(optimizer, "momentum")):
             raise ValueError(
-                f"{_NO_MOMENTUM}: parameter group {i} ({name}) has neither `momentum` nor "
-                "`betas`; pass cycle_momentum=False"
+                "optimizer must support momentum or beta1 with `cycle_momentum` option enabled: "
+                f"parameter group {i} ({name}) has neither `momentum` nor `betas`; pass "
+                "cycle_momentum=False"
             )
         if optimizers.counterpart(optimizer) is None:
             raise TypeError(
@@ -171,8 +150,7 @@ def _momentum_kinds(groups: Sequence[ParamGroup]) -> list[bool]:
                 f"(e.g. a subclass of mlx_lr_scheduler.optimizers.{_mlx_base_name(optimizer)}), "
                 "or pass cycle_momentum=False"
             )
-        key = BETA1_KEY if has_betas else MOMENTUM_KEY
-        if key in optimizer._schedulers:
+        if (BETA1_KEY if has_betas else MOMENTUM_KEY) in optimizer._schedulers:
             raise TypeError(
                 f"optimizer (parameter group {i}, {name}) already takes its "
                 f"{'betas[0]' if has_betas else 'momentum'} from a schedule function; build "
@@ -189,109 +167,10 @@ def _mlx_base_name(optimizer: Any) -> str:
     return "SGD"
 
 
-def _bind_momentum(groups: Sequence[ParamGroup]) -> list[ScheduledMomentum]:
-    """Bind each group's momentum (or beta1) to its optimizer state, converting plain MLX
-    optimizers; all groups or none (within :func:`restore_groups_on_failure`).
-
-    Raises:
-        ValueError, TypeError: as :func:`_momentum_kinds`, before anything is converted.
-    """
-    kinds = _momentum_kinds(groups)
-    for group in groups:
-        optimizers.convert(group.optimizer)
-    return [ScheduledMomentum(group, uses_beta1) for group, uses_beta1 in zip(groups, kinds)]
-
-
-# -- what torch keeps in the optimizer's param groups, carried in our state_dict ----------
-def _momentum_records(momenta: Sequence[ScheduledMomentum]) -> list[dict[str, Any]]:
-    """Each group's momentum bounds and current momentum (or betas), as plain data."""
-    records = []
-    for momentum in momenta:
-        group = momentum.group
-        records.append(
-            {
-                "max_momentum": group["max_momentum"],
-                "base_momentum": group["base_momentum"],
-                momentum.key: momentum.record(),
-            }
-        )
-    return records
-
-
-def _check_record_momentum(name: str, value: Any, uses_beta1: bool) -> Any:
-    if not uses_beta1:
-        return check_momentum(name, value)
+def _check_betas(name: str, value: Any) -> tuple[float, ...]:
     if not isinstance(value, (list, tuple)) or len(value) < 1:
         raise TypeError(f"{name} must be a list of betas, but got {value!r}")
     return tuple(check_momentum(f"{name}[{i}]", beta) for i, beta in enumerate(value))
-
-
-def _momentum_key(uses_beta1: bool) -> str:
-    return "betas" if uses_beta1 else "momentum"
-
-
-def _check_param_group_records(
-    key: str,
-    records: Any,
-    n_groups: int,
-    fields: Mapping[str, Callable[[str, Any], Any]],
-    kinds: Sequence[bool] | None = None,
-) -> list[dict[str, Any]]:
-    """Check per-group records holding ``fields`` plus, given the groups' momentum
-    ``kinds`` (see :func:`_momentum_kinds`), the momentum entries.
-
-    Returns the checked records; changes nothing.
-    """
-    if not isinstance(records, (list, tuple)):
-        raise TypeError(f"{key} must be a list of per-group dicts, but got {records!r}")
-    if len(records) != n_groups:
-        raise ValueError(
-            f"{key} must have one entry per parameter group ({n_groups}), but got {len(records)}"
-        )
-    checked = []
-    for i, record in enumerate(records):
-        name = f"{key}[{i}]"
-        if not isinstance(record, Mapping):
-            raise TypeError(f"{name} must be a dict, but got {record!r}")
-        expected = set(fields)
-        uses_beta1 = None if kinds is None else kinds[i]
-        if uses_beta1 is not None:
-            expected |= {"max_momentum", "base_momentum", _momentum_key(uses_beta1)}
-        if set(record) != expected:
-            raise ValueError(
-                f"{name} must have the keys {sorted(expected)}, but got {sorted(record)}"
-            )
-        out = {field: check(f"{name}[{field!r}]", record[field]) for field, check in fields.items()}
-        if uses_beta1 is not None:
-            for bound in ("max_momentum", "base_momentum"):
-                out[bound] = check_momentum(f"{name}[{bound!r}]", record[bound])
-            current = _momentum_key(uses_beta1)
-            out[current] = _check_record_momentum(
-                f"{name}[{current!r}]", record[current], uses_beta1
-            )
-        checked.append(out)
-    return checked
-
-
-def _apply_momentum_records(
-    records: Sequence[Mapping[str, Any]], momenta: Sequence[ScheduledMomentum]
-) -> None:
-    """Restore the bounds and the current momentum from checked records."""
-    for record, momentum in zip(records, momenta):
-        momentum.group["max_momentum"] = record["max_momentum"]
-        momentum.group["base_momentum"] = record["base_momentum"]
-        # beta2 is the optimizer's own hyperparameter: only beta1 is scheduled.
-        momentum.set(record["betas"][0] if momentum.uses_beta1 else record["momentum"])
-
-
-def _check_computed_momenta(owner: str, values: Sequence[float], epoch: int) -> None:
-    """Refuse a computed momentum outside [0, 1) before anything is written."""
-    for i, value in enumerate(values):
-        if not (math.isfinite(value) and 0.0 <= value < 1.0):
-            raise ValueError(
-                f"{owner} computed momentum {value!r} for parameter group {i} at epoch {epoch}; "
-                "momentum must be in [0, 1)"
-            )
 
 
 @contextmanager
@@ -307,11 +186,7 @@ def restore_groups_on_failure(groups: Sequence[ParamGroup]) -> Iterator[None]:
             dict(group),
             {key: group.optimizer.state.get(key) for key in _STATE_KEYS},
             type(group.optimizer),
-            {
-                key: group.optimizer.__dict__[key]
-                for key in _ATTRIBUTES
-                if key in vars(group.optimizer)
-            },
+            {key: value for key, value in vars(group.optimizer).items() if key in _ATTRIBUTES},
         )
         for group in groups
     ]
@@ -322,8 +197,7 @@ def restore_groups_on_failure(groups: Sequence[ParamGroup]) -> Iterator[None]:
             optimizer = group.optimizer
             for key in [key for key in group if key not in entries]:
                 del group[key]
-            for key, value in entries.items():
-                group[key] = value
+            group.update(entries)
             for key, array in arrays.items():
                 if array is None:
                     optimizer.state.pop(key, None)
@@ -337,76 +211,44 @@ def restore_groups_on_failure(groups: Sequence[ParamGroup]) -> Iterator[None]:
         raise
 
 
-# -- use_beta1 and resuming --------------------------------------------------------
-def _load_use_beta1(key: str, value: Any, n_groups: int) -> list[bool]:
-    if isinstance(value, bool):
-        return [value] * n_groups
-    if (
-        not isinstance(value, (list, tuple))
-        or len(value) != n_groups
-        or not all(isinstance(v, bool) for v in value)
-    ):
-        raise TypeError(f"{key} must be a bool or one bool per parameter group, but got {value!r}")
-    return list(value)
-
-
-def _dump_use_beta1(kinds: Sequence[bool]) -> bool | list[bool]:
-    """torch's ``use_beta1``: one bool, or one per group when a MultiOptimizer mixes kinds."""
-    return kinds[0] if len(set(kinds)) == 1 else list(kinds)
-
-
-def _check_use_beta1(owner: str, key: str, value: Any, kinds: Sequence[bool]) -> None:
-    """A loaded ``use_beta1`` must describe the optimizers this scheduler is bound to."""
-    loaded = _load_use_beta1(key, value, len(kinds))
-    if loaded != list(kinds):
+def _check_use_beta1(owner: str, value: Any, kinds: Sequence[bool]) -> None:
+    """A loaded ``use_beta1`` (one bool, or one per group) must describe the optimizers
+    this scheduler is bound to."""
+    loaded = [value] * len(kinds) if isinstance(value, bool) else value
+    if not isinstance(loaded, (list, tuple)) or [type(v) for v in loaded] != [bool] * len(kinds):
+        raise TypeError(
+            f"use_beta1 must be a bool or one bool per parameter group, but got {value!r}"
+        )
+    if list(loaded) != list(kinds):
         raise ValueError(
-            f"{owner} state_dict has {key}={value!r}, but this scheduler's optimizer "
+            f"{owner} state_dict has use_beta1={value!r}, but this scheduler's optimizer "
             f"cycles {['betas[0]' if b else 'momentum' for b in kinds]}: "
             "was it saved with another kind of optimizer?"
         )
 
 
-def require_group_entries(
-    groups: Sequence[ParamGroup], last_epoch: int, keys: tuple[str, ...]
-) -> None:
-    """Resuming with ``last_epoch >= 0`` needs entries an earlier scheduler set."""
-    for i, group in enumerate(groups):
-        for key in keys:
-            if key not in group:
-                raise missing_group_entry(key, i, last_epoch)
-
-
-# -- the base of the schedulers that cycle momentum ------------------------------------
-def _as_list(key: str, value: Any) -> list[Any]:
-    if not isinstance(value, (list, tuple)):
-        raise TypeError(f"{key} must be a list of numbers, but got {value!r}")
-    return list(value)
-
-
 class MomentumCycling(LRScheduler):
     """The base of ``CyclicLR`` and ``OneCycleLR``: the momentum cycled with the LR.
 
-    A subclass keeps its schedule math and its own state fields. Its ``get_lr()``
-    computes the LRs and, with ``cycle_momentum``, leaves the momenta of the same
-    step in ``_pending_momenta``; this class writes both (all or nothing), binds the
-    groups (:meth:`_start_momenta`), and carries the momentum in the state:
-    ``use_beta1`` (torch's) and, under ``"param_groups"``, each group's bounds and
-    current momentum, which torch keeps in its optimizer. What differs is declared:
+    A subclass keeps its schedule math (``_lr_and_momentum``) and its own state fields.
+    This class writes the LRs and momenta of a step (all or nothing), binds the groups
+    (:meth:`_start`), and carries the momentum in the state: ``use_beta1``
+    (torch's) and, under ``"param_groups"``, each group's bounds and current momentum,
+    which torch keeps in its optimizer. What differs is declared:
 
-    * ``_group_entry_checks``: other group entries carried in those per-group records,
-      with their checks (``OneCycleLR``'s ``initial_lr``, ``max_lr``, ``min_lr``);
-      with none, the records exist only while momentum cycles;
+    * ``_group_entries``: the group LR entries carried in those per-group records
+      (``OneCycleLR``'s ``initial_lr``, ``max_lr``, ``min_lr``); with none, the records
+      exist only while momentum cycles;
     * ``_momentum_bound_keys``: state keys holding the momentum bounds, one value per
       group, and the group entry each one sets (``CyclicLR``'s ``base_momentums``
-      and ``max_momentums``); with none, a torch state (without records) can only be
-      loaded into a scheduler built cycling, whose groups hold the bounds;
+      and ``max_momentums``);
     * ``_check_schedule_state(checked)``: the subclass's own checks of a state.
 
     The loaded state decides whether momentum cycles (as in torch, whatever the
     scheduler was built with); the optimizer decides which kind.
     """
 
-    _group_entry_checks: ClassVar[Mapping[str, Callable[[str, Any], Any]]] = {}
+    _group_entries: ClassVar[tuple[str, ...]] = ()
     _momentum_bound_keys: ClassVar[Mapping[str, str]] = {}
 
     cycle_momentum: bool
@@ -414,7 +256,6 @@ class MomentumCycling(LRScheduler):
     _momenta: list[ScheduledMomentum]
     _pending_momenta: list[float] | None = None
 
-    # -- the schedule ----------------------------------------------------------------
     def _lr_and_momentum(self, index: int) -> tuple[float, float | None]:
         """torch's arithmetic for group ``index`` at ``last_epoch``: its LR and, with
         ``cycle_momentum``, its momentum (else None). Each subclass states it here once."""
@@ -429,28 +270,55 @@ class MomentumCycling(LRScheduler):
             self._pending_momenta = [cast(float, momentum) for _, momentum in values]
         return [lr for lr, _ in values]
 
-    # -- binding -------------------------------------------------------------------
     def _bind_momenta(self) -> None:
-        self._momenta = _bind_momentum(self.param_groups)
-        self.use_beta1 = _dump_use_beta1([m.uses_beta1 for m in self._momenta])
+        """Bind each group's momentum (or beta1) to its optimizer state, converting plain
+        MLX optimizers once all are checked (:func:`_momentum_kinds`)."""
+        kinds = _momentum_kinds(self.param_groups)
+        for group in self.param_groups:
+            optimizers.convert(group.optimizer)
+        self._momenta = [ScheduledMomentum(g, b) for g, b in zip(self.param_groups, kinds)]
+        # torch's use_beta1: one bool, or one per group when a MultiOptimizer mixes kinds.
+        self.use_beta1 = kinds[0] if len(set(kinds)) == 1 else kinds
 
-    def _start_momenta(
-        self, last_epoch: int, base_momentums: Sequence[float], max_momentums: Sequence[float]
+    def _start(
+        self,
+        optimizer: Any,
+        last_epoch: Any,
+        fresh: Sequence[Mapping[str, float]],
+        bounds: tuple[Sequence[float], Sequence[float]] | None,
+        needed: tuple[str, ...],
     ) -> None:
-        """Bind the groups' momentum; a fresh start (``last_epoch=-1``) sets it to
-        ``max_momentum`` and records both bounds in the groups."""
-        self._bind_momenta()
-        if last_epoch == -1:
-            for momentum, low, high in zip(self._momenta, base_momentums, max_momentums):
-                momentum.set(high)
-                momentum.group["max_momentum"] = high
-                momentum.group["base_momentum"] = low
+        """Once the subclass checked its arguments: check ``last_epoch`` (resuming needs the
+        group entries ``needed``), then, all or nothing, set the groups' ``fresh`` entries
+        and (``bounds``: base and max momentums, with ``cycle_momentum``) bind their
+        momentum, at ``max_momentum`` on a fresh start, and take the initial step."""
+        last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
+        groups = self.param_groups
+        for i, group in enumerate(groups if last_epoch != -1 else ()):
+            missing = [key for key in needed if key not in group]
+            if missing:  # resuming needs the entries an earlier scheduler set
+                raise missing_group_entry(missing[0], i, last_epoch)
+        with restore_groups_on_failure(groups):
+            if last_epoch == -1:
+                for group, entries in zip(groups, fresh):
+                    group.update(entries)
+            if bounds is not None:
+                self._bind_momenta()
+                for momentum, low, high in zip(self._momenta, *bounds):
+                    if last_epoch == -1:
+                        momentum.set(high)
+                        momentum.group.update(max_momentum=high, base_momentum=low)
+            LRScheduler.__init__(self, optimizer, last_epoch)
 
     def _set_lrs(self, values: Any) -> None:
         # The momenta computed with the LRs are written with them, all or nothing.
         momenta, self._pending_momenta = self._pending_momenta, None
-        if momenta is not None:
-            _check_computed_momenta(type(self).__name__, momenta, self.last_epoch)
+        for i, value in enumerate(momenta or ()):  # refused before anything is written
+            if not (math.isfinite(value) and 0.0 <= value < 1.0):
+                raise ValueError(
+                    f"{type(self).__name__} computed momentum {value!r} for parameter group {i} "
+                    f"at epoch {self.last_epoch}; momentum must be in [0, 1)"
+                )
         super()._set_lrs(values)
         if momenta is not None:
             for momentum, value in zip(self._momenta, momenta):
@@ -471,20 +339,20 @@ class MomentumCycling(LRScheduler):
     def state_dict(self) -> dict[str, Any]:
         """torch's keys (``use_beta1`` and any bound keys only with ``cycle_momentum``)
         plus ``param_groups``: each group's entries that torch keeps in its optimizer
-        (the other group entries, then the momentum bounds and current momentum)."""
+        (the LR entries, then the momentum bounds and current momentum)."""
         state = super().state_dict()
-        records: list[dict[str, Any]] | None = None
-        if self._group_entry_checks:
-            records = [
-                {key: group[key] for key in self._group_entry_checks} for group in self.param_groups
-            ]
+        records = [{key: group[key] for key in self._group_entries} for group in self.param_groups]
         if self.cycle_momentum:
             state["use_beta1"] = self.use_beta1
             for key in self._momentum_bound_keys:
                 state[key] = list(getattr(self, key))
-            momenta = _momentum_records(self._momenta)
-            records = momenta if records is None else [r | m for r, m in zip(records, momenta)]
-        if records is not None:
+            for record, momentum in zip(records, self._momenta):
+                record.update({bound: momentum.group[bound] for bound in _BOUNDS})
+                value: Any = momentum.get()
+                if momentum.uses_beta1:
+                    value = [value, *momentum.group.optimizer.betas[1:]]
+                record[momentum.key] = value
+        if self.cycle_momentum or self._group_entries:
             state[_GROUPS_KEY] = records
         return state
 
@@ -492,11 +360,9 @@ class MomentumCycling(LRScheduler):
         """The subclass's checks of its own fields of a state (already converted)."""
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
-        owner = type(self).__name__
         if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"{owner} state_dict must be a mapping, but got {type(state_dict).__name__}"
-            )
+            return super()._check_state(state_dict)  # refuses it, naming the class
+        owner = type(self).__name__
         rest = dict(state_dict)
         momentum_keys = ("use_beta1", *self._momentum_bound_keys)
         extras = {key: rest.pop(key) for key in momentum_keys if key in rest}
@@ -505,9 +371,9 @@ class MomentumCycling(LRScheduler):
         checked = super()._check_state(rest)
         self._check_schedule_state(checked)
         n_groups = len(self.param_groups)
-        kinds = None
+        kinds: list[bool | None] = [None] * n_groups
         if not checked["cycle_momentum"]:
-            if has_records and not self._group_entry_checks:  # the records are momentum's
+            if has_records and not self._group_entries:  # the records are momentum's
                 extras[_GROUPS_KEY] = records
             if extras:
                 raise ValueError(
@@ -518,45 +384,62 @@ class MomentumCycling(LRScheduler):
             missing = sorted(set(momentum_keys) - set(extras))
             if missing:
                 raise ValueError(f"{owner} state_dict is missing keys {missing}")
-            kinds = _momentum_kinds(self.param_groups)
-            _check_use_beta1(owner, "use_beta1", extras["use_beta1"], kinds)
+            kinds = list(_momentum_kinds(self.param_groups))
+            _check_use_beta1(owner, extras["use_beta1"], cast(list[bool], kinds))
             for key in self._momentum_bound_keys:
-                checked[key] = per_group(key, _as_list(key, extras[key]), n_groups, check_momentum)
-            if not (has_records or self._momentum_bound_keys or self.cycle_momentum):
-                raise ValueError(
-                    f"{owner} state_dict cycles momentum but has no momentum bounds (torch "
-                    "keeps them in the optimizer): build this scheduler with cycle_momentum=True"
-                )
+                bounds = extras[key]
+                if not isinstance(bounds, (list, tuple)):
+                    raise TypeError(f"{key} must be a list of numbers, but got {bounds!r}")
+                checked[key] = per_group(key, bounds, n_groups, check_momentum)
+            if not has_records:
+                torch_state.check_momentum_without_records(self)
         if has_records:
-            checked[_GROUPS_KEY] = _check_param_group_records(
-                _GROUPS_KEY, records, n_groups, self._group_entry_checks, kinds
+            checked[_GROUPS_KEY] = self._check_records(records, kinds)
+        return checked
+
+    def _check_records(self, records: Any, kinds: Sequence[bool | None]) -> list[dict[str, Any]]:
+        """Check the per-group records: the LR entries and, given the groups' momentum
+        ``kinds`` (see :func:`_momentum_kinds`), the momentum entries; changes nothing."""
+        if not isinstance(records, (list, tuple)):
+            raise TypeError(f"{_GROUPS_KEY} must be a list of per-group dicts, but got {records!r}")
+        if len(records) != len(kinds):
+            raise ValueError(
+                f"{_GROUPS_KEY} must have one entry per parameter group ({len(kinds)}), but got "
+                f"{len(records)}"
             )
+        checked = []
+        for i, (record, uses_beta1) in enumerate(zip(records, kinds)):
+            name = f"{_GROUPS_KEY}[{i}]"
+            checks: dict[str, Callable[[str, Any], Any]]
+            checks = dict.fromkeys(self._group_entries, LOADED_LR.check)
+            if uses_beta1 is not None:  # the bounds and the current momentum, or betas
+                checks |= dict.fromkeys(_BOUNDS, check_momentum)
+                checks["betas" if uses_beta1 else "momentum"] = (
+                    _check_betas if uses_beta1 else check_momentum
+                )
+            if not isinstance(record, Mapping):
+                raise TypeError(f"{name} must be a dict, but got {record!r}")
+            if set(record) != set(checks):
+                raise ValueError(
+                    f"{name} must have the keys {sorted(checks)}, but got {sorted(record)}"
+                )
+            checked.append({k: check(f"{name}[{k!r}]", record[k]) for k, check in checks.items()})
         return checked
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         records = checked.pop(_GROUPS_KEY, None)
         was_cycling = self.cycle_momentum
         super()._apply_state(checked)
-        self._schedule_state_applied()
         if self.cycle_momentum and not was_cycling:  # loading a state that cycles: bind now
             self._bind_momenta()
-        if records is not None:
-            for group, record in zip(self.param_groups, records):
-                for key in self._group_entry_checks:
-                    group[key] = record[key]
+        if records is None:
             if self.cycle_momentum:
-                _apply_momentum_records(records, self._momenta)
+                torch_state.restore_momentum_without_records(self)
             return
-        if not self.cycle_momentum:
-            return
-        # A torch state_dict: torch keeps the group entries in the optimizer. Those set
-        # when this scheduler was built stay, but for bounds the state carries; the
-        # momentum in force is recomputed at last_epoch.
-        for key, entry in self._momentum_bound_keys.items():
-            for momentum, value in zip(self._momenta, getattr(self, key)):
-                momentum.group[entry] = value
-        self._recompute_momenta()
-
-    def _schedule_state_applied(self) -> None:
-        """Rebuild what derives from the subclass's state fields, before the momentum
-        is recomputed from them."""
+        for group, record in zip(self.param_groups, records):
+            group.update({key: record[key] for key in self._group_entries})
+        if self.cycle_momentum:
+            for record, momentum in zip(records, self._momenta):
+                momentum.group.update({bound: record[bound] for bound in _BOUNDS})
+                # beta2 is the optimizer's own hyperparameter: only beta1 is scheduled.
+                momentum.set(record[momentum.key][0] if momentum.uses_beta1 else record["momentum"])

@@ -11,16 +11,9 @@ import mlx.core as mx
 
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
-from mlx_lr_scheduler.momentum import (
-    MomentumCycling,
-    check_momentum,
-    require_group_entries,
-    restore_groups_on_failure,
-)
+from mlx_lr_scheduler.momentum import MomentumCycling, check_momentum
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
-    LAST_EPOCH,
-    LOADED_LR,
     LR,
     Arguments,
     Check,
@@ -35,17 +28,19 @@ __all__ = ["OneCycleLR", "one_cycle_lr", "one_cycle_momentum"]
 _STRATEGIES = ("cos", "linear")
 _LR_ENTRIES = ("initial_lr", "max_lr", "min_lr")
 
-# The phases, as in torch: which group entries each one anneals between.
-# Each is (start_lr, end_lr, start_momentum, end_momentum).
-_TWO_PHASES = (
-    ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
-    ("max_lr", "min_lr", "base_momentum", "max_momentum"),
-)
-_THREE_PHASES = (
-    ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
-    ("max_lr", "initial_lr", "base_momentum", "max_momentum"),
-    ("initial_lr", "min_lr", "max_momentum", "max_momentum"),
-)
+# The phases, as in torch, by their number: which group entries each one anneals
+# between. Each is (start_lr, end_lr, start_momentum, end_momentum).
+_PHASES = {
+    2: (
+        ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+        ("max_lr", "min_lr", "base_momentum", "max_momentum"),
+    ),
+    3: (
+        ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+        ("max_lr", "initial_lr", "base_momentum", "max_momentum"),
+        ("initial_lr", "min_lr", "max_momentum", "max_momentum"),
+    ),
+}
 _PHASE_KEYS = ("start_lr", "end_lr", "start_momentum", "end_momentum")
 
 
@@ -65,24 +60,12 @@ ARGUMENTS = Arguments(
 )
 
 
-_cos = math.cos
-_PI = math.pi
-
-
 def _anneal_cos(start: float, end: float, pct: float) -> float:
-    return end + (start - end) / 2.0 * (_cos(_PI * pct) + 1)
+    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
 
 
 def _anneal_linear(start: float, end: float, pct: float) -> float:
     return (end - start) * pct + start
-
-
-def _phases(end_steps: list[float], three_phase: bool) -> list[dict[str, Any]]:
-    template = _THREE_PHASES if three_phase else _TWO_PHASES
-    return [
-        {"end_step": end, **dict(zip(_PHASE_KEYS, names))}
-        for end, names in zip(end_steps, template)
-    ]
 
 
 def _check_first_phase(first_end: float, total_steps: int, where: str) -> None:
@@ -101,9 +84,7 @@ def _check_first_phase(first_end: float, total_steps: int, where: str) -> None:
 def _load_phases(key: str, value: Any, _n: int) -> list[dict[str, Any]]:
     if not isinstance(value, (list, tuple)) or len(value) not in (2, 3):
         raise ValueError(f"{key} must be a list of 2 or 3 phases, but got {value!r}")
-    template = _THREE_PHASES if len(value) == 3 else _TWO_PHASES
-    phases = []
-    for i, (phase, names) in enumerate(zip(value, template)):
+    for i, (phase, names) in enumerate(zip(value, _PHASES[len(value)])):
         expected = {"end_step", *_PHASE_KEYS}
         if not isinstance(phase, Mapping) or set(phase) != expected:
             raise ValueError(f"{key}[{i}] must be a dict with keys {sorted(expected)}: {phase!r}")
@@ -114,8 +95,7 @@ def _load_phases(key: str, value: Any, _n: int) -> list[dict[str, Any]]:
         end = phase["end_step"]
         if isinstance(end, bool) or not isinstance(end, numbers.Real) or not math.isfinite(end):
             raise ValueError(f"{key}[{i}]['end_step'] must be a finite number, but got {end!r}")
-        phases.append(dict(phase))
-    return phases
+    return [dict(phase) for phase in value]
 
 
 class OneCycleLR(MomentumCycling):
@@ -204,7 +184,8 @@ class OneCycleLR(MomentumCycling):
     }
 
     # The group entries torch keeps in its optimizer, carried in our state_dict.
-    _group_entry_checks = dict.fromkeys(_LR_ENTRIES, LOADED_LR.check)
+    _group_entries = _LR_ENTRIES
+    _schedule_phases: list[dict[str, Any]]
 
     def __init__(
         self,
@@ -225,11 +206,13 @@ class OneCycleLR(MomentumCycling):
     ) -> None:
         groups = self._bind(optimizer)
         n_groups = len(groups)
-        self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
-        end_steps, three = _end_steps(self.total_steps, pct_start, three_phase)
-        self._schedule_phases = _phases(end_steps, three)
-        self._anneal_func_type = ARGUMENTS.check("anneal_strategy", anneal_strategy)
-        self._schedule_state_applied()
+        self.total_steps, end_steps, self._anneal_func_type = _check_phases(
+            total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy, three_phase
+        )
+        self._schedule_phases = [
+            {"end_step": end, **dict(zip(_PHASE_KEYS, names))}
+            for end, names in zip(end_steps, _PHASES[len(end_steps)])
+        ]
         max_lrs = ARGUMENTS.per_group("max_lr", max_lr, n_groups)
         div_factor = ARGUMENTS.check("div_factor", div_factor)
         final_div_factor = ARGUMENTS.check("final_div_factor", final_div_factor)
@@ -237,22 +220,13 @@ class OneCycleLR(MomentumCycling):
             _lr_entries(peak, div_factor, final_div_factor, i) for i, peak in enumerate(max_lrs)
         ]
         self.cycle_momentum = ARGUMENTS.check("cycle_momentum", cycle_momentum)
+        bounds = None
+        needed: tuple[str, ...] = _LR_ENTRIES
         if self.cycle_momentum:
-            max_momentums = ARGUMENTS.per_group("max_momentum", max_momentum, n_groups)
-            base_momentums = ARGUMENTS.per_group("base_momentum", base_momentum, n_groups)
-        last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
-        if last_epoch != -1:
-            needed = _LR_ENTRIES + (("max_momentum", "base_momentum") if cycle_momentum else ())
-            require_group_entries(groups, last_epoch, needed)
-
-        # Everything is checked: change the optimizer, or leave it as it was.
-        with restore_groups_on_failure(groups):
-            if last_epoch == -1:
-                for group, values in zip(groups, entries):
-                    group.update(values)
-            if self.cycle_momentum:
-                self._start_momenta(last_epoch, base_momentums, max_momentums)
-            super().__init__(optimizer, last_epoch)
+            high = ARGUMENTS.per_group("max_momentum", max_momentum, n_groups)
+            bounds = (ARGUMENTS.per_group("base_momentum", base_momentum, n_groups), high)
+            needed += ("max_momentum", "base_momentum")
+        self._start(optimizer, last_epoch, entries, bounds, needed)
 
     # -- the schedule --------------------------------------------------------------
     def _lr_and_momentum(self, index: int) -> tuple[float, float | None]:
@@ -264,34 +238,22 @@ class OneCycleLR(MomentumCycling):
             )
         # Divergence from torch: step total_steps holds the final value instead of
         # extrapolating past the end of the last phase (torch issue #91765).
-        if step > total - 1:
-            step = total - 1
-        for phase in self._phase_table:
-            if step <= phase[2]:
+        step = min(step, total - 1)
+        phases = self._schedule_phases
+        start = 0.0  # the phase runs from the end of the previous one; the last one, on
+        for phase in phases:
+            end = phase["end_step"]
+            if step <= end or phase is phases[-1]:
                 break
-        start, end, _, start_lr, end_lr, start_momentum, end_momentum = phase
+            start = end
         pct = (step - start) / (end - start)
-        anneal = self._anneal
+        anneal = _anneal_cos if self._anneal_func_type == "cos" else _anneal_linear
         # The bounds are group entries (torch keeps them in its optimizer), never "lr".
         entries = self.param_groups[index].entries
-        lr = anneal(entries[start_lr], entries[end_lr], pct)
+        lr = anneal(entries[phase["start_lr"]], entries[phase["end_lr"]], pct)
         if not self.cycle_momentum:
             return lr, None
-        return lr, anneal(entries[start_momentum], entries[end_momentum], pct)
-
-    def _schedule_state_applied(self) -> None:
-        # Per-step constants, derived once from the phases and the strategy: each
-        # phase's start, end, the step up to which it applies (the last: any), its keys.
-        phases = self._schedule_phases
-        table = []
-        start = 0.0
-        for i, phase in enumerate(phases):
-            end = phase["end_step"]
-            until = math.inf if i == len(phases) - 1 else end
-            table.append((start, end, until, *(phase[key] for key in _PHASE_KEYS)))
-            start = end
-        self._phase_table = table
-        self._anneal = _anneal_cos if self._anneal_func_type == "cos" else _anneal_linear
+        return lr, anneal(entries[phase["start_momentum"]], entries[phase["end_momentum"]], pct)
 
     # -- state (the momentum's part and the group entries: MomentumCycling) -------
     def _check_schedule_state(self, checked: dict[str, Any]) -> None:
@@ -322,42 +284,38 @@ class OneCycleLR(MomentumCycling):
         return self._phase_schedule("one_cycle_momentum", group, 2)
 
     def _phase_schedule(self, name: str, group: int, first_key: int) -> sm.Schedule:
-        entries = self.param_groups[group]
         phases = self._schedule_phases
-        keys = _PHASE_KEYS[first_key : first_key + 2]
-        return _one_cycle(
-            name,
-            [phase["end_step"] for phase in phases],
-            [(entries[phase[keys[0]]], entries[phase[keys[1]]]) for phase in phases],
-            self._anneal_func_type,
-            self.total_steps,
-            phases=phases,
-        )
+        ends = [phase["end_step"] for phase in phases]
+        values, strategy = self.param_groups[group], self._anneal_func_type
+        return _one_cycle(name, ends, values, first_key, strategy, self.total_steps, phases=phases)
 
 
 # -- the schedule functions -----------------------------------------------------
 
 
-def _total_steps(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
+def _check_phases(
+    total_steps: Any,
+    epochs: Any,
+    steps_per_epoch: Any,
+    pct_start: Any,
+    anneal_strategy: Any,
+    three_phase: Any,
+) -> tuple[int, list[float], str]:
+    """``total_steps``, the phase ends (``pct_start * total - 1``, ...) and the strategy,
+    checked (for the class and the functions alike)."""
     if total_steps is not None:
         total: int = ARGUMENTS.check("total_steps", total_steps)
-        return total
-    if epochs is not None and steps_per_epoch is not None:
+    elif epochs is not None and steps_per_epoch is not None:
         epochs = ARGUMENTS.check("epochs", epochs)
-        steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
-        return int(epochs * steps_per_epoch)
-    raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-
-
-def _end_steps(total: int, pct_start: Any, three_phase: Any) -> tuple[list[float], bool]:
-    """The class's phase ends (``pct_start * total - 1``, ...), checked as the class does."""
+        total = int(epochs * ARGUMENTS.check("steps_per_epoch", steps_per_epoch))
+    else:
+        raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
     pct_start = ARGUMENTS.check("pct_start", pct_start)
     three_phase = ARGUMENTS.check("three_phase", three_phase)
     first_end = float(pct_start * total) - 1
     _check_first_phase(first_end, total, f"pct_start={pct_start!r}")
-    if three_phase:
-        return [first_end, float(2 * pct_start * total) - 2, total - 1], True
-    return [first_end, total - 1], False
+    ends = [first_end, float(2 * pct_start * total) - 2] if three_phase else [first_end]
+    return total, [*ends, total - 1], ARGUMENTS.check("anneal_strategy", anneal_strategy)
 
 
 def _lr_entries(
@@ -377,13 +335,15 @@ def _lr_entries(
 def _one_cycle(
     name: str,
     end_steps: list[float],
-    endpoints: list[tuple[float, float]],
+    values: Mapping[str, float],
+    first_key: int,
     strategy: str,
     total_steps: int,
     /,
     **arguments: Any,
 ) -> sm.Schedule:
-    """Anneal between ``endpoints[i]`` over phase ``i`` (from the previous end to ``end_steps[i]``).
+    """Anneal over phase ``i`` (from the previous end to ``end_steps[i]``) between the
+    ``values`` its names at ``first_key`` (the LR's: 0, the momentum's: 2) and after.
 
     As in the class, phase ``i`` is the first whose end is ``>= t``, else the last;
     within it ``u = (t - start) / (end - start)``, and ``u`` and ``1 - u`` are both
@@ -393,7 +353,8 @@ def _one_cycle(
     last = total_steps - 1
     phases = []
     start = 0.0
-    for end, (first, final) in zip(end_steps, endpoints):
+    for end, names in zip(end_steps, _PHASES[len(end_steps)]):
+        first, final = values[names[first_key]], values[names[first_key + 1]]
         width = (end - start) or 1.0  # a zero-width phase is never reached
         phases.append((start, end, width, first, final))
         start = end
@@ -486,18 +447,17 @@ def one_cycle_lr(
         >>> schedule(mx.array([0, 1, 3, 6, 9]))
         array([0.1, 0.4, 1, 0.5005, 0.001], dtype=float32)
     """
-    total = _total_steps(total_steps, epochs, steps_per_epoch)
-    end_steps, three = _end_steps(total, pct_start, three_phase)
-    strategy = ARGUMENTS.check("anneal_strategy", anneal_strategy)
+    phases = (total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy, three_phase)
+    total, end_steps, strategy = _check_phases(*phases)
     peak = ARGUMENTS.check("max_lr", max_lr)
     div_factor = ARGUMENTS.check("div_factor", div_factor)
     final_div_factor = ARGUMENTS.check("final_div_factor", final_div_factor)
     values = _lr_entries(peak, div_factor, final_div_factor, 0)
-    template = _THREE_PHASES if three else _TWO_PHASES
     return _one_cycle(
         "one_cycle_lr",
         end_steps,
-        [(values[start], values[end]) for start, end, _, _ in template],
+        values,
+        0,
         strategy,
         total,
         max_lr=peak,
@@ -506,7 +466,7 @@ def one_cycle_lr(
         anneal_strategy=strategy,
         div_factor=div_factor,
         final_div_factor=final_div_factor,
-        three_phase=three,
+        three_phase=len(end_steps) == 3,
     )
 
 
@@ -556,17 +516,16 @@ def one_cycle_momentum(
         >>> opt.learning_rate, opt.momentum  # the values update 3 used: the peak
         (array(1, dtype=float32), array(0.85, dtype=float32))
     """
-    total = _total_steps(total_steps, epochs, steps_per_epoch)
-    end_steps, three = _end_steps(total, pct_start, three_phase)
-    strategy = ARGUMENTS.check("anneal_strategy", anneal_strategy)
+    phases = (total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy, three_phase)
+    total, end_steps, strategy = _check_phases(*phases)
     high = ARGUMENTS.check("max_momentum", max_momentum)
     low = ARGUMENTS.check("base_momentum", base_momentum)
     values = {"max_momentum": high, "base_momentum": low}
-    template = _THREE_PHASES if three else _TWO_PHASES
     return _one_cycle(
         "one_cycle_momentum",
         end_steps,
-        [(values[start], values[end]) for _, _, start, end in template],
+        values,
+        2,
         strategy,
         total,
         total_steps=total,
@@ -574,5 +533,5 @@ def one_cycle_momentum(
         anneal_strategy=strategy,
         base_momentum=low,
         max_momentum=high,
-        three_phase=three,
+        three_phase=len(end_steps) == 3,
     )

@@ -19,8 +19,6 @@ from mlx_lr_scheduler.validation import LR, Arguments, Choice, Integer, Real, ch
 
 __all__ = ["ReduceLROnPlateau", "WarmupThenPlateau"]
 
-_INF = math.inf
-
 
 def _metric_value(metrics: Any) -> float:
     """``metrics`` as a Python float: a real number, or an ``mx.array`` holding one.
@@ -59,7 +57,7 @@ ARGUMENTS = Arguments(
 )
 
 #: How ``state_dict()`` writes an infinite ``best``/``mode_worse`` (JSON has no inf).
-_INFINITIES = {"inf": _INF, "-inf": -_INF}
+_INFINITIES = {"inf": math.inf, "-inf": -math.inf}
 
 
 def _load_extended_real(key: str, value: Any, _n: int) -> float:
@@ -214,7 +212,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.mode = ARGUMENTS.check("mode", mode)
         self.threshold_mode = ARGUMENTS.check("threshold_mode", threshold_mode)
         self.threshold = _check_threshold(self.mode, threshold, self.threshold_mode)
-        self.mode_worse = _INF if self.mode == "min" else -_INF
+        self.mode_worse = math.inf if self.mode == "min" else -math.inf
         self.best = self.mode_worse
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
@@ -277,7 +275,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         checked = super()._check_state(state_dict)
-        worse = _INF if checked["mode"] == "min" else -_INF
+        worse = math.inf if checked["mode"] == "min" else -math.inf
         if checked["mode_worse"] != worse:
             raise ValueError(
                 f"mode_worse must be {worse} with mode={checked['mode']!r}, "
@@ -286,9 +284,7 @@ class ReduceLROnPlateau(LRScheduler):
         _check_threshold(checked["mode"], checked["threshold"], checked["threshold_mode"])
         return checked
 
-    def _apply_state(self, checked: dict[str, Any]) -> None:
-        for key, value in checked.items():
-            setattr(self, key, value)
+    def _restore_groups(self) -> None:
         # torch keeps the LRs in the optimizer's state; ours come back from _last_lr.
         for group, lr in zip(self.param_groups, self._last_lr):
             group.set_lr(lr)

@@ -45,19 +45,23 @@ ARGUMENTS = Arguments(
 )
 
 
-def _load_swa_lrs(records: Any, n_groups: int) -> list[float]:
+def _load_swa_lrs(key: str, records: Any, n_groups: int) -> list[float]:
     """``[{"swa_lr": value}, ...]``, one per group, checked."""
     if not isinstance(records, (list, tuple)) or len(records) != n_groups:
         raise ValueError(
-            f"{_GROUPS_KEY} must be a list of one dict per parameter group ({n_groups}), "
+            f"{key} must be a list of one dict per parameter group ({n_groups}), "
             f"but got {records!r}"
         )
     values = []
     for i, record in enumerate(records):
         if not isinstance(record, Mapping) or set(record) != {"swa_lr"}:
-            raise ValueError(f"{_GROUPS_KEY}[{i}] must be {{'swa_lr': number}}, but got {record!r}")
-        values.append(LOADED_LR.check(f"{_GROUPS_KEY}[{i}]['swa_lr']", record["swa_lr"]))
+            raise ValueError(f"{key}[{i}] must be {{'swa_lr': number}}, but got {record!r}")
+        values.append(LOADED_LR.check(f"{key}[{i}]['swa_lr']", record["swa_lr"]))
     return values
+
+
+def _dump_swa_lrs(groups: list[Any]) -> list[dict[str, float]]:
+    return [{"swa_lr": group["swa_lr"]} for group in groups]
 
 
 class SWALR(LRScheduler):
@@ -113,6 +117,8 @@ class SWALR(LRScheduler):
         "_anneal_strategy": st.field(ARGUMENTS["anneal_strategy"]),
         **st.fields(ARGUMENTS, "anneal_epochs"),
         **LRScheduler._state_schema,
+        # Each group's swa_lr, which torch keeps in the optimizer's param groups.
+        _GROUPS_KEY: st.Field(_load_swa_lrs, _dump_swa_lrs),
     }
 
     def __init__(
@@ -165,22 +171,6 @@ class SWALR(LRScheduler):
         else:
             start = (lr - previous_alpha * swa_lr) / (1 - previous_alpha)
         return swa_lr * alpha + start * (1 - alpha)
-
-    def state_dict(self) -> dict[str, Any]:
-        """torch's keys plus ``param_groups``: each group's ``swa_lr``, which torch keeps
-        in the optimizer's param groups."""
-        state = super().state_dict()
-        state[_GROUPS_KEY] = [{"swa_lr": value} for value in self.swa_lrs]
-        return state
-
-    def _check_state(self, state_dict: Any) -> dict[str, Any]:
-        if not isinstance(state_dict, Mapping) or _GROUPS_KEY not in state_dict:
-            super()._check_state(state_dict)  # refuses anything but a mapping first
-            raise ValueError(f"SWALR state_dict is missing keys [{_GROUPS_KEY!r}]")
-        own = {key: value for key, value in state_dict.items() if key != _GROUPS_KEY}
-        checked = super()._check_state(own)
-        checked[_GROUPS_KEY] = _load_swa_lrs(state_dict[_GROUPS_KEY], len(self.param_groups))
-        return checked
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
         swa_lrs = checked.pop(_GROUPS_KEY)

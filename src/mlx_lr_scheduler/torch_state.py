@@ -20,7 +20,8 @@ turns it into ours, then it is checked like any other. What it converts:
 
 ``CyclicLR`` and ``OneCycleLR`` (:class:`~mlx_lr_scheduler.momentum.MomentumCycling`)
 keep their momentum bounds and entries in the groups too: without the record, the
-entries already in the groups stay and the momentum is recomputed at ``last_epoch``.
+entries already in the groups stay and the momentum is recomputed at ``last_epoch``
+(:func:`check_momentum_without_records`, :func:`restore_momentum_without_records`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,13 @@ from typing import Any
 from mlx_lr_scheduler.state import CLASS_KEY
 from mlx_lr_scheduler.validation import check_int
 
-__all__ = ["TORCH_PRIVATE_KEYS", "from_torch_state", "is_torch_state"]
+__all__ = [
+    "TORCH_PRIVATE_KEYS",
+    "check_momentum_without_records",
+    "from_torch_state",
+    "is_torch_state",
+    "restore_momentum_without_records",
+]
 
 #: torch writes these private flags into its state dicts; they carry no state.
 TORCH_PRIVATE_KEYS = frozenset({"_is_initial", "_get_lr_called_within_step", "_scale_fn_ref"})
@@ -100,3 +107,25 @@ def from_torch_state(scheduler: Any, state: Mapping[str, Any]) -> dict[str, Any]
         if hook is not None:
             hook(scheduler, ours)
     return ours
+
+
+def check_momentum_without_records(scheduler: Any) -> None:
+    """A state that cycles momentum without per-group records (torch's, which keeps each
+    group's momentum bounds in its optimizer) loads into a ``CyclicLR`` (its state
+    carries the bounds) or into a ``OneCycleLR`` built cycling (its groups hold them)."""
+    if not (scheduler._momentum_bound_keys or scheduler.cycle_momentum):
+        raise ValueError(
+            f"{type(scheduler).__name__} state_dict cycles momentum but has no momentum "
+            "bounds (torch keeps them in the optimizer): build this scheduler with "
+            "cycle_momentum=True"
+        )
+
+
+def restore_momentum_without_records(scheduler: Any) -> None:
+    """After such a state is applied: the group entries set when the scheduler was built
+    stay, but for the bounds the state carries; the momentum in force is recomputed at
+    ``last_epoch``."""
+    for key, entry in scheduler._momentum_bound_keys.items():
+        for group, value in zip(scheduler.param_groups, getattr(scheduler, key)):
+            group[entry] = value
+    scheduler._recompute_momenta()

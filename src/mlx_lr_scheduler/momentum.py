@@ -43,11 +43,12 @@ own schedule math and state fields.
 
 from __future__ import annotations
 
-import math
 import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, cast
+
+import mlx.core as mx
 
 from mlx_lr_scheduler import optimizers, torch_state
 from mlx_lr_scheduler.optimizers import BETA1_KEY, MOMENTUM_KEY, WEIGHT_DECAY_KEY
@@ -116,8 +117,11 @@ class ScheduledMomentum:
         return value
 
     def set(self, value: float) -> None:
-        self._store(value, self.group.entries.get("betas", ()))
-        self.group.write_scalar(self.state_key, value)
+        """Store the float64 ``value`` and write its float32 rounding to the optimizer."""
+        group = self.group
+        entries = group.entries
+        entries[self.key] = (value, *entries["betas"][1:]) if self.uses_beta1 else value
+        group.optimizer.state[self.state_key] = mx.array(value, mx.float32)
 
 
 def _momentum_kinds(groups: Sequence[ParamGroup]) -> list[bool]:
@@ -264,11 +268,16 @@ class MomentumCycling(LRScheduler):
     def get_lr(self) -> list[float]:
         """Each group's LR at ``last_epoch``; the momenta of the same step are left in
         ``_pending_momenta`` for ``_set_lrs`` to write with them."""
-        self._warn_if_outside_step()
-        values = [self._lr_and_momentum(index) for index in range(len(self.param_groups))]
+        if not self._in_step:
+            self._warn_if_outside_step()
+        lrs, momenta = [], []
+        for index in range(len(self.param_groups)):
+            lr, momentum = self._lr_and_momentum(index)
+            lrs.append(lr)
+            momenta.append(momentum)
         if self.cycle_momentum:
-            self._pending_momenta = [cast(float, momentum) for _, momentum in values]
-        return [lr for lr, _ in values]
+            self._pending_momenta = cast(list[float], momenta)
+        return lrs
 
     def _bind_momenta(self) -> None:
         """Bind each group's momentum (or beta1) to its optimizer state, converting plain
@@ -313,12 +322,13 @@ class MomentumCycling(LRScheduler):
     def _set_lrs(self, values: Any) -> None:
         # The momenta computed with the LRs are written with them, all or nothing.
         momenta, self._pending_momenta = self._pending_momenta, None
-        for i, value in enumerate(momenta or ()):  # refused before anything is written
-            if not (math.isfinite(value) and 0.0 <= value < 1.0):
-                raise ValueError(
-                    f"{type(self).__name__} computed momentum {value!r} for parameter group {i} "
-                    f"at epoch {self.last_epoch}; momentum must be in [0, 1)"
-                )
+        if momenta is not None:
+            for i, value in enumerate(momenta):  # refused before anything is written
+                if not 0.0 <= value < 1.0:  # NaN and inf included
+                    raise ValueError(
+                        f"{type(self).__name__} computed momentum {value!r} for parameter "
+                        f"group {i} at epoch {self.last_epoch}; momentum must be in [0, 1)"
+                    )
         super()._set_lrs(values)
         if momenta is not None:
             for momentum, value in zip(self._momenta, momenta):

@@ -142,11 +142,6 @@ class ParamGroup(MutableMapping[str, Any]):
         state["learning_rate"] = record.written = array
         record.lr = value
 
-    def write_scalar(self, key: str, value: float) -> None:
-        """Store ``value`` as a float32 scalar at ``optimizer.state[key]`` (a scheduled
-        momentum or beta1, read by a compiled step like the learning rate)."""
-        self.optimizer.state[key] = mx.array(value, _FLOAT32)
-
     @property
     def lr_limit(self) -> float:
         """The learning rates this group can hold are below this (past it: inf)."""

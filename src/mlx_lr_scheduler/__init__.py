@@ -12,6 +12,7 @@ from mlx_lr_scheduler.constant_lr import ConstantLR
 from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
 from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmRestarts
 from mlx_lr_scheduler.cyclic_lr import CyclicLR
+from mlx_lr_scheduler.distributed import load_checkpoint_distributed, save_checkpoint_distributed
 from mlx_lr_scheduler.exponential_lr import ExponentialLR
 from mlx_lr_scheduler.inverse_sqrt_lr import InverseSqrtLR
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
@@ -60,7 +61,9 @@ __all__ = [
     "WarmupStableDecayLR",
     "WarmupThenPlateau",
     "load_checkpoint",
+    "load_checkpoint_distributed",
     "lr_find",
     "preview",
     "save_checkpoint",
+    "save_checkpoint_distributed",
 ]

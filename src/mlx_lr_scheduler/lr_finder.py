@@ -20,6 +20,7 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_map
 
+from mlx_lr_scheduler.distributed import check_group
 from mlx_lr_scheduler.validation import check_int, check_real
 
 __all__ = ["LRFindResult", "lr_find"]
@@ -92,6 +93,8 @@ def lr_find(
     smooth: float = 0.98,
     diverge_threshold: float = 4.0,
     progress: bool = False,
+    *,
+    distributed_group: mx.distributed.Group | None = None,
 ) -> LRFindResult:
     r"""Sweep the learning rate over ``num_steps`` training updates; suggest one.
 
@@ -129,6 +132,13 @@ def lr_find(
             the raw losses. Default ``0.98``.
         diverge_threshold: the early stop's factor, ``> 1``. Default ``4.0``.
         progress: show a progress bar (tqdm, from the ``cli`` extra). Default False.
+        distributed_group: in a data-parallel run, the ``mx.distributed.Group`` of
+            the ranks, each with its own shard of ``batches``: every update then
+            averages the gradients over the ranks (``mlx.nn.average_gradients``)
+            and every loss (one float32 ``all_sum``), so all ranks train the same
+            model, stop at the same update and return the same result. Every rank
+            calls ``lr_find`` with the same arguments. Keyword-only. Default:
+            ``None``, a single process.
 
     Returns:
         an :class:`LRFindResult`.
@@ -151,6 +161,7 @@ def lr_find(
         raise ValueError(f"mode must be one of 'exp', 'linear', but got {mode!r}")
     smooth = check_real("smooth", smooth, low=0.0, high=1.0, high_open=True)
     diverge_threshold = check_real("diverge_threshold", diverge_threshold, low=1.0, low_open=True)
+    group = check_group("distributed_group", distributed_group)
     if not isinstance(optimizer, optim.Optimizer) or isinstance(optimizer, optim.MultiOptimizer):
         raise TypeError(
             "optimizer must be one mlx.optimizers.Optimizer (not a MultiOptimizer), "
@@ -176,6 +187,7 @@ def lr_find(
             smooth,
             diverge_threshold,
             progress,
+            group,
         )
     finally:
         model.update(saved_parameters)
@@ -197,13 +209,19 @@ def _sweep(
     smooth: float,
     diverge_threshold: float,
     progress: bool,
+    group: mx.distributed.Group | None,
 ) -> tuple[list[float], list[float], bool]:
     state = [model.state, optimizer.state]
     loss_and_grad = nn.value_and_grad(model, loss_fn)
+    ranks = 1 if group is None else group.size()
 
     @partial(mx.compile, inputs=state, outputs=state)
     def train_step(*batch: Any) -> mx.array:
         loss, grads = loss_and_grad(model, *batch)
+        if ranks > 1:
+            # One model on every rank, and one loss: the same early stop everywhere.
+            grads = nn.average_gradients(grads, group=group)
+            loss = mx.distributed.all_sum(loss.astype(mx.float32), group=group) / ranks
         optimizer.update(model, grads)
         return loss
 

@@ -13,6 +13,7 @@ import mlx.core as mx
 
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.composition import _Composite
+from mlx_lr_scheduler.distributed import check_group, mean_over_ranks
 from mlx_lr_scheduler.scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 from mlx_lr_scheduler.validation import LR, Arguments, Choice, Integer, Real, check_int
 
@@ -143,6 +144,13 @@ class ReduceLROnPlateau(LRScheduler):
         min_lr: lower bound of the LR, ``>= 0``, or a list with one per parameter
             group. Default: ``0``.
         eps: reductions of ``eps`` or less are skipped, ``>= 0``. Default: ``1e-8``.
+        distributed_group: in a data-parallel run, the ``mx.distributed.Group``
+            over whose ranks each metric is averaged before every decision
+            (:func:`~mlx_lr_scheduler.distributed.mean_over_ranks`: one
+            ``all_sum`` per ``step``, in float32), so that every rank holds the
+            same LR; a NaN on any rank is a bad epoch on all. Keyword-only, not
+            in torch's signature nor in ``state_dict()``. Default: ``None``, the
+            metric as given.
 
     Example (``patience=1``: the second bad epoch in a row reduces; then a 2-epoch cooldown):
         >>> import mlx.optimizers as optim
@@ -192,8 +200,11 @@ class ReduceLROnPlateau(LRScheduler):
         cooldown: int = 0,
         min_lr: float | Sequence[float] = 0,
         eps: float = 1e-8,
+        *,
+        distributed_group: mx.distributed.Group | None = None,
     ) -> None:
         groups = self._bind(optimizer)
+        self.distributed_group = check_group("distributed_group", distributed_group)
         self.factor = ARGUMENTS.check("factor", factor)
         self.min_lrs = ARGUMENTS.per_group("min_lr", min_lr, len(groups))
         self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else self.min_lrs[0]
@@ -228,6 +239,8 @@ class ReduceLROnPlateau(LRScheduler):
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
         """Record one epoch's metric (a number or a one-value ``mx.array``) and reduce if due."""
         current = _metric_value(metrics)
+        if self.distributed_group is not None:
+            current = mean_over_ranks(current, self.distributed_group)
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
@@ -310,6 +323,10 @@ class WarmupThenPlateau(_Composite):
         plateau: a :class:`ReduceLROnPlateau`.
         milestone: the epoch at which ``plateau`` takes over, an integer ``>= 1``;
             usually the warmup's length (``total_iters``).
+        distributed_group: in a data-parallel run, the ``mx.distributed.Group``
+            over whose ranks each metric is averaged before ``plateau`` sees it
+            (the warmup epochs need no metric, so no collective); give it here or
+            to ``plateau``, not both. Keyword-only. Default: ``None``.
 
     Example (LR 0.25 -> 1.0 over 3 epochs, then halve at the second bad epoch in a row):
         >>> import mlx.optimizers as optim
@@ -346,9 +363,12 @@ class WarmupThenPlateau(_Composite):
         warmup: LRScheduler,
         plateau: ReduceLROnPlateau,
         milestone: int,
+        *,
+        distributed_group: mx.distributed.Group | None = None,
     ) -> None:
         owner = type(self).__name__
         self._bind(optimizer)
+        self.distributed_group = check_group("distributed_group", distributed_group)
         if not isinstance(warmup, LRScheduler):
             raise TypeError(
                 f"warmup must be an mlx_lr_scheduler scheduler, but got {type(warmup).__name__}"
@@ -367,6 +387,11 @@ class WarmupThenPlateau(_Composite):
                     f"{owner} expects both schedulers to belong to its optimizer, but {name} "
                     f"({type(scheduler).__name__}) is bound to another optimizer"
                 )
+        if distributed_group is not None and plateau.distributed_group is not None:
+            raise ValueError(
+                "distributed_group must be given to WarmupThenPlateau or to its plateau, "
+                "not both (the metric would be averaged twice)"
+            )
         self.milestone = _MILESTONE.check("milestone", milestone)
         self._warmup, self._plateau = warmup, plateau
         self._schedulers = [warmup, plateau]
@@ -383,6 +408,8 @@ class WarmupThenPlateau(_Composite):
             self._warmup.step()
             self._last_lr = self._warmup.get_last_lr()
         else:
+            if self.distributed_group is not None:
+                current = mean_over_ranks(current, self.distributed_group)
             self._plateau.step(current)
             self._last_lr = self._plateau.get_last_lr()
         self.last_epoch = epoch

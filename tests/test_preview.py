@@ -17,7 +17,7 @@ import mlx_lr_scheduler as ours
 from mlx_lr_scheduler import preview, schedules
 from mlx_lr_scheduler.registry import SCHEDULES
 from mlx_lr_scheduler.spec import SpecError
-from oracle import record
+from oracle import TORCH, record
 
 PLATEAU_METRICS = [1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.7] * 3
 
@@ -95,6 +95,28 @@ CASES = [
         len(PLATEAU_METRICS),
         PLATEAU_METRICS,
     ),
+    (
+        "WarmupStableDecayLR",
+        lambda L, o: L.WarmupStableDecayLR(o, 3, 5, num_training_steps=12, decay_type="linear"),
+        14,
+        None,
+    ),
+    ("InverseSqrtLR", lambda L, o: L.InverseSqrtLR(o, 4), 12, None),
+    ("WarmupCosineLR", lambda L, o: L.WarmupCosineLR(o, 3, 12, min_lr_rate=0.1), 14, None),
+    (
+        "WarmupPolynomialLR",
+        lambda L, o: L.WarmupPolynomialLR(o, 3, 12, lr_end=1e-3, power=2.0),
+        14,
+        None,
+    ),
+    (
+        "WarmupLR",
+        lambda L, o: L.WarmupLR(
+            o, L.ReduceLROnPlateau(o, factor=0.5, patience=1), num_warmup_steps=4
+        ),
+        len(PLATEAU_METRICS),
+        PLATEAU_METRICS,
+    ),
 ]
 
 
@@ -122,6 +144,8 @@ def _on(module):
             def __getattr__(self, name):
                 if name == "WarmupThenPlateau":
                     return TorchWarmupThenPlateau
+                if not hasattr(torch_lr, name) and hasattr(TORCH, name):
+                    return getattr(TORCH, name)  # transformers' functions, TorchWarmupLR
                 return getattr(torch.optim.swa_utils if name == "SWALR" else torch_lr, name)
 
         return Torch()

@@ -14,6 +14,7 @@ from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmR
 from mlx_lr_scheduler.cyclic_lr import CyclicLR
 from mlx_lr_scheduler.distributed import load_checkpoint_distributed, save_checkpoint_distributed
 from mlx_lr_scheduler.exponential_lr import ExponentialLR
+from mlx_lr_scheduler.inverse_sqrt_lr import InverseSqrtLR
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
 from mlx_lr_scheduler.linear_lr import LinearLR
 from mlx_lr_scheduler.lr_finder import LRFindResult, lr_find
@@ -25,6 +26,10 @@ from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenP
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR
 from mlx_lr_scheduler.swa_lr import SWALR
+from mlx_lr_scheduler.warmup_cosine_lr import WarmupCosineLR
+from mlx_lr_scheduler.warmup_lr import WarmupLR
+from mlx_lr_scheduler.warmup_polynomial_lr import WarmupPolynomialLR
+from mlx_lr_scheduler.warmup_stable_decay_lr import WarmupStableDecayLR
 
 __version__ = "0.1.0"
 
@@ -37,6 +42,7 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "CyclicLR",
     "ExponentialLR",
+    "InverseSqrtLR",
     "LRFindResult",
     "LRScheduler",
     "LambdaLR",
@@ -49,6 +55,10 @@ __all__ = [
     "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
+    "WarmupCosineLR",
+    "WarmupLR",
+    "WarmupPolynomialLR",
+    "WarmupStableDecayLR",
     "WarmupThenPlateau",
     "load_checkpoint",
     "load_checkpoint_distributed",

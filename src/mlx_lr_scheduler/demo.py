@@ -25,7 +25,6 @@ import mlx.optimizers as optim
 
 from mlx_lr_scheduler._extras import require
 from mlx_lr_scheduler.lr_finder import LRFindResult, lr_find
-from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenPlateau
 from mlx_lr_scheduler.spec import parse_spec
 
 __all__ = [
@@ -149,7 +148,8 @@ def train(
     Args:
         spec: a SPEC (see :mod:`mlx_lr_scheduler.spec`) counted in updates
             (batches); None for :func:`default_spec` over the whole run.
-            ``ReduceLROnPlateau`` and ``WarmupThenPlateau`` step on each batch's loss.
+            ``ReduceLROnPlateau``, ``WarmupThenPlateau`` and a ``WarmupLR`` in front of a
+            ``ReduceLROnPlateau`` step on each batch's loss.
         epochs: passes over the training set.
         lr: AdamW's learning rate, the scheduler's ``base_lr``.
         progress: show a tqdm progress bar (epoch, loss, accuracy, LR).
@@ -163,7 +163,7 @@ def train(
     model = make_model(seed=seed)
     optimizer = optim.AdamW(learning_rate=lr, weight_decay=WEIGHT_DECAY, bias_correction=True)
     scheduler = parse_spec(text).build(optimizer)
-    on_metric = isinstance(scheduler, (ReduceLROnPlateau, WarmupThenPlateau))
+    on_metric = scheduler._steps_on_metric  # a plateau, or a warmup in front of one
     group = scheduler.param_groups[0]
     cycles_beta1 = "betas" in group
 

@@ -24,7 +24,6 @@ from typing import Any
 import mlx.core as mx
 import mlx.optimizers as optim
 
-from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenPlateau
 from mlx_lr_scheduler.schedule_math import Schedule
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.spec import parse_spec
@@ -119,7 +118,8 @@ def preview(
             "schedule must be a SPEC, a factory or a schedule function, but got "
             f"{type(schedule).__name__}"
         )
-    on_metric = isinstance(scheduler, (ReduceLROnPlateau, WarmupThenPlateau))
+    # ReduceLROnPlateau, WarmupThenPlateau, and a WarmupLR in front of a ReduceLROnPlateau.
+    on_metric = scheduler._steps_on_metric
     if on_metric:
         if metrics is None or len(metrics) < steps - 1:
             got = "None" if metrics is None else f"{len(metrics)} values"
@@ -129,8 +129,8 @@ def preview(
             )
     elif metrics is not None:
         raise ValueError(
-            f"metrics is only for ReduceLROnPlateau and WarmupThenPlateau, "
-            f"not {type(scheduler).__name__}"
+            "metrics is only for a scheduler stepped on a metric (ReduceLROnPlateau, "
+            f"WarmupThenPlateau, a WarmupLR in front of one), not {type(scheduler).__name__}"
         )
     _no_op_update(throwaway)
     return _run(scheduler, steps, metrics)

@@ -51,7 +51,12 @@ __all__ = ["SchedulerSpec", "SpecError", "parse_spec", "scheduler_names"]
 #: Classes that take functions: a SPEC holds only literals.
 _CALLABLE_TAKING = ("LambdaLR", "MultiplicativeLR")
 _EXTRA_NAMES = ("WarmupThenPlateau",)
-_COMPOSITES = {name for name, entry in SCHEDULES.items() if entry.composite} | set(_EXTRA_NAMES)
+#: Classes that take another scheduler as an argument besides the composites.
+_NESTING = ("WarmupLR",)
+_COMPOSITES = {name for name, entry in SCHEDULES.items() if entry.composite} | {
+    *_EXTRA_NAMES,
+    *_NESTING,
+}
 
 
 class SpecError(ValueError):

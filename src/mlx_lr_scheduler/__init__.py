@@ -7,6 +7,7 @@ the same learning rates bit for bit.
 """
 
 from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
+from mlx_lr_scheduler.config import from_config, to_config
 from mlx_lr_scheduler.constant_lr import ConstantLR
 from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
 from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmRestarts
@@ -43,4 +44,6 @@ __all__ = [
     "SequentialLR",
     "StepLR",
     "WarmupThenPlateau",
+    "from_config",
+    "to_config",
 ]

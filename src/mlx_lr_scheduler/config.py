@@ -517,7 +517,7 @@ def _build_torch(optimizer: Any, name: str, arguments: dict[str, Any], where: st
             ]
         elif value is not None:
             arguments[key] = _build(optimizer, _checked_mapping(path, value), path)
-    return cls(optimizer, **arguments)
+    return cls(optimizer=optimizer, **arguments)
 
 
 def _build_transformers(optimizer: Any, name: str, arguments: dict[str, Any]) -> LRScheduler:

@@ -326,7 +326,14 @@ def _register_modern_schedules() -> None:
 
 
 #: Readers of the classes whose arguments are not all kept as attributes of their name.
-_MODERN_READERS: dict[str, Arguments] = {}
+_MODERN_READERS: dict[str, Arguments] = {
+    "WarmupLR": lambda s: {
+        "scheduler": s._scheduler,
+        "num_warmup_steps": s.num_warmup_steps,
+        "warmup_type": s.warmup_type,
+        "start_factor": s.start_factor,
+    },
+}
 
 
 # -- to_config ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import mlx.optimizers as optim
 import torch
 import torch.optim.lr_scheduler as torch_lr
 from torch.optim import swa_utils
+from transformers import optimization as transformers_schedules
 
 import mlx_lr_scheduler
 
@@ -59,11 +60,118 @@ class TorchWarmupThenPlateau:
         self.plateau.load_state_dict(state["plateau"])
 
 
-#: torch's classes by name, and for ``WarmupThenPlateau`` (no torch class) torch's workaround.
+def _warmup_factor(step: int, warmup: int, warmup_type: str, start_factor: float) -> float:
+    """WarmupLR's factor during the warmup, written here from its formula."""
+    progress = float(step) / float(max(1, warmup))
+    if warmup_type == "linear":
+        shape = progress
+    elif warmup_type == "cosine":
+        shape = 0.5 * (1.0 - math.cos(math.pi * progress))
+    else:
+        shape = 1.0 - math.sqrt(1.0 - progress)
+    return start_factor + (1.0 - start_factor) * shape
+
+
+class TorchWarmupLR:
+    """``WarmupLR`` in torch: a ``LambdaLR`` warmup stepped for ``num_warmup_steps`` steps, the
+    scheduler's own epoch-0 learning rates put back at the end of it, then the scheduler
+    stepped (with the metric, for ``ReduceLROnPlateau``, which ``SequentialLR`` refuses)."""
+
+    def __init__(
+        self,
+        optimizer: Any,
+        scheduler: Any = None,
+        *,
+        num_warmup_steps: int,
+        warmup_type: str = "linear",
+        start_factor: float = 0.0,
+    ) -> None:
+        self.optimizer, self.scheduler, self.warmup_steps = optimizer, scheduler, num_warmup_steps
+        self.after = None if scheduler is None else list(scheduler.get_last_lr())
+
+        def factor(step: int) -> float:
+            if step >= num_warmup_steps:
+                return 1.0
+            return _warmup_factor(step, num_warmup_steps, warmup_type, start_factor)
+
+        self.warmup = torch_lr.LambdaLR(optimizer, factor)
+        self.epoch = 0
+        self._settle()
+
+    def _settle(self) -> None:
+        if self.scheduler is not None and self.epoch == self.warmup_steps:
+            for group, lr in zip(self.optimizer.param_groups, self.after):
+                group["lr"] = lr
+        self.last = [group["lr"] for group in self.optimizer.param_groups]
+
+    def step(self, *metric: float) -> None:
+        self.epoch += 1
+        if self.scheduler is None or self.epoch < self.warmup_steps:
+            self.warmup.step()
+        elif self.epoch > self.warmup_steps:
+            self.scheduler.step(*metric)
+        self._settle()
+
+    def get_last_lr(self) -> list[float]:
+        return self.last
+
+    def state_dict(self) -> dict[str, Any]:
+        child = None if self.scheduler is None else self.scheduler.state_dict()
+        own = {"epoch": self.epoch, "after": self.after, "last": self.last}
+        return {**own, "warmup": self.warmup.state_dict(), "scheduler": child}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.epoch, self.after, self.last = state["epoch"], state["after"], state["last"]
+        self.warmup.load_state_dict(state["warmup"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+
+
+def transformers_cosine(
+    optimizer: Any,
+    num_warmup_steps: int,
+    num_training_steps: int,
+    num_cycles: float = 0.5,
+    min_lr: float | None = None,
+    min_lr_rate: float | None = None,
+    warmup_lr_rate: float | None = None,
+    hard_restarts: bool = False,
+    count_from_one: bool = False,
+    last_epoch: int = -1,
+) -> Any:
+    """transformers' cosine schedule that ``WarmupCosineLR``'s arguments select."""
+    steps = (optimizer, num_warmup_steps, num_training_steps, num_cycles)
+    rates = {"min_lr": min_lr, "min_lr_rate": min_lr_rate}
+    if hard_restarts:
+        if min_lr is not None or min_lr_rate is not None or count_from_one or warmup_lr_rate:
+            raise ValueError("transformers has no cosine with hard restarts and a min_lr")
+        return transformers_schedules.get_cosine_with_hard_restarts_schedule_with_warmup(
+            *steps, last_epoch=last_epoch
+        )
+    if count_from_one or warmup_lr_rate is not None:
+        if min_lr is None and min_lr_rate is None:
+            rates["min_lr_rate"] = 0.0
+        return transformers_schedules.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
+            *steps, last_epoch=last_epoch, warmup_lr_rate=warmup_lr_rate, **rates
+        )
+    if min_lr is not None or min_lr_rate is not None:
+        return transformers_schedules.get_cosine_with_min_lr_schedule_with_warmup(
+            *steps, last_epoch=last_epoch, **rates
+        )
+    return transformers_schedules.get_cosine_schedule_with_warmup(*steps, last_epoch=last_epoch)
+
+
+#: torch's classes by name; for ``WarmupThenPlateau`` and ``WarmupLR`` (no torch class) torch's
+#: workarounds; for the modern schedules transformers' functions (each returns a torch LambdaLR).
 TORCH = types.SimpleNamespace(
     **{name: getattr(torch_lr, name) for name in torch_lr.__all__},
     SWALR=swa_utils.SWALR,
     WarmupThenPlateau=TorchWarmupThenPlateau,
+    WarmupLR=TorchWarmupLR,
+    WarmupStableDecayLR=transformers_schedules.get_wsd_schedule,
+    InverseSqrtLR=transformers_schedules.get_inverse_sqrt_schedule,
+    WarmupCosineLR=transformers_cosine,
+    WarmupPolynomialLR=transformers_schedules.get_polynomial_decay_schedule_with_warmup,
 )
 MLX = types.SimpleNamespace(
     **{name: getattr(mlx_lr_scheduler, name) for name in mlx_lr_scheduler.__all__}

@@ -636,3 +636,106 @@ def one_cycle_lr(
         final_div_factor=draw(hs.one_of(hs.just(1e4), hs.floats(0.5, 1e5))),
     )
     return config("OneCycleLR", **kwargs)
+
+
+# -- the modern schedules (transformers' functions are their oracle) ------------------------
+
+_WARMUP_TYPES = hs.sampled_from(["linear", "cosine", "1-sqrt"])
+_CYCLES = hs.one_of(hs.sampled_from([0.5, 1.0, 1.5, 0.0]), hs.floats(0.0, 3.0))
+
+
+@strategy_for("WarmupStableDecayLR")
+@hs.composite
+def warmup_stable_decay_lr(draw: Any, groups: int) -> Config:
+    warmup, decay, stable = draw(hs.integers(0, 20)), draw(hs.integers(0, 40)), draw(_EPOCHS)
+    lengths = draw(
+        hs.sampled_from(
+            [
+                {"num_training_steps": warmup + decay + stable},
+                {"num_stable_steps": stable},
+                {"num_training_steps": warmup + decay, "num_stable_steps": stable},
+            ]
+        )
+    )
+    return config(
+        "WarmupStableDecayLR",
+        num_warmup_steps=warmup,
+        num_decay_steps=decay,
+        **lengths,
+        warmup_type=draw(_WARMUP_TYPES),
+        decay_type=draw(_WARMUP_TYPES),
+        min_lr_ratio=draw(_unit()),
+        num_cycles=draw(_CYCLES),
+    )
+
+
+@strategy_for("InverseSqrtLR")
+def inverse_sqrt_lr(groups: int) -> hs.SearchStrategy[Config]:
+    return hs.builds(
+        lambda warmup, timescale: config(
+            "InverseSqrtLR", num_warmup_steps=warmup, timescale=timescale
+        ),
+        hs.integers(0, 30),
+        hs.none() | hs.integers(1, 50),
+    )
+
+
+@strategy_for("WarmupCosineLR")
+@hs.composite
+def warmup_cosine_lr(draw: Any, groups: int) -> Config:
+    """One of transformers' four cosine schedules (the arguments that select each)."""
+    kind = draw(hs.sampled_from(["cosine", "restarts", "min_lr", "min_lr_rate", "from one"]))
+    extra: dict[str, Any] = {"num_cycles": draw(_CYCLES)}
+    if kind == "restarts":
+        extra = {"num_cycles": draw(hs.integers(0, 4)), "hard_restarts": True}
+    elif kind == "min_lr":  # at most every learning rate learning_rates() draws
+        extra["min_lr"] = draw(hs.floats(0.0, 1e-3))
+    elif kind == "min_lr_rate":
+        extra["min_lr_rate"] = draw(_unit())
+    elif kind == "from one":
+        extra["min_lr_rate"] = draw(_unit())
+        rate = draw(hs.none() | _unit())
+        extra.update({"count_from_one": True} if rate is None else {"warmup_lr_rate": rate})
+    return config(
+        "WarmupCosineLR",
+        num_warmup_steps=draw(hs.integers(0, 20)),
+        num_training_steps=draw(hs.integers(0, 80)),
+        **extra,
+    )
+
+
+@strategy_for("WarmupPolynomialLR")
+@hs.composite
+def warmup_polynomial_lr(draw: Any, groups: int) -> Config:
+    warmup = draw(hs.integers(0, 20))
+    return config(
+        "WarmupPolynomialLR",
+        num_warmup_steps=warmup,
+        num_training_steps=warmup + draw(hs.integers(1, 60)),
+        lr_end=draw(hs.one_of(hs.just(1e-7), hs.floats(0.0, 5e-4))),  # below every LR drawn
+        power=draw(hs.one_of(hs.sampled_from([1.0, 2.0, 0.5, 0.0]), hs.floats(0.0, 4.0))),
+    )
+
+
+@strategy_for("WarmupLR")
+@hs.composite
+def warmup_lr(draw: Any, groups: int) -> Config:
+    """A warmup in front of nothing, a composable schedule, a sequence or a plateau."""
+    scheduler = draw(
+        hs.none()
+        | _leaf(groups)
+        | _sequential(groups, nested=False)
+        | _reduce_lr_on_plateau(groups)
+    )
+    arguments = {
+        "num_warmup_steps": draw(hs.integers(0, 15)),
+        "warmup_type": draw(_WARMUP_TYPES),
+        "start_factor": draw(_unit()),
+    }
+    if scheduler is None:
+        return Config("WarmupLR", tuple(arguments.items()))
+    return Config(
+        "WarmupLR",
+        (("scheduler", scheduler), *arguments.items()),
+        step_args=scheduler.step_args,
+    )

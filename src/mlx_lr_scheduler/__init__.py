@@ -13,6 +13,7 @@ from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
 from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmRestarts
 from mlx_lr_scheduler.cyclic_lr import CyclicLR
 from mlx_lr_scheduler.exponential_lr import ExponentialLR
+from mlx_lr_scheduler.inverse_sqrt_lr import InverseSqrtLR
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
 from mlx_lr_scheduler.linear_lr import LinearLR
 from mlx_lr_scheduler.multi_step_lr import MultiStepLR
@@ -22,6 +23,10 @@ from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenP
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR
 from mlx_lr_scheduler.swa_lr import SWALR
+from mlx_lr_scheduler.warmup_cosine_lr import WarmupCosineLR
+from mlx_lr_scheduler.warmup_lr import WarmupLR
+from mlx_lr_scheduler.warmup_polynomial_lr import WarmupPolynomialLR
+from mlx_lr_scheduler.warmup_stable_decay_lr import WarmupStableDecayLR
 
 __version__ = "0.1.0"
 
@@ -33,6 +38,7 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "CyclicLR",
     "ExponentialLR",
+    "InverseSqrtLR",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
@@ -43,6 +49,10 @@ __all__ = [
     "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
+    "WarmupCosineLR",
+    "WarmupLR",
+    "WarmupPolynomialLR",
+    "WarmupStableDecayLR",
     "WarmupThenPlateau",
     "from_config",
     "to_config",

@@ -31,6 +31,7 @@ from mlx_lr_scheduler.cosine_annealing_warm_restarts import (
 )
 from mlx_lr_scheduler.cyclic_lr import CyclicLR, cyclic_lr, cyclic_momentum
 from mlx_lr_scheduler.exponential_lr import ExponentialLR, exponential_lr
+from mlx_lr_scheduler.inverse_sqrt_lr import InverseSqrtLR, inverse_sqrt_lr
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR, lambda_lr
 from mlx_lr_scheduler.linear_lr import LinearLR, linear_lr
 from mlx_lr_scheduler.multi_step_lr import MultiStepLR, multi_step_lr
@@ -40,6 +41,10 @@ from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenP
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR, step_lr
 from mlx_lr_scheduler.swa_lr import SWALR, swa_lr
+from mlx_lr_scheduler.warmup_cosine_lr import WarmupCosineLR, warmup_cosine_lr
+from mlx_lr_scheduler.warmup_lr import WarmupLR, warmup_lr
+from mlx_lr_scheduler.warmup_polynomial_lr import WarmupPolynomialLR, warmup_polynomial_lr
+from mlx_lr_scheduler.warmup_stable_decay_lr import WarmupStableDecayLR, warmup_stable_decay_lr
 
 __all__ = ["LONG_RUN", "SCHEDULES", "Example", "PerGroup", "ScheduleEntry", "every_example"]
 
@@ -767,6 +772,204 @@ SCHEDULES: dict[str, ScheduleEntry] = {
                 ),
             ],
             composite=True,
+        ),
+        _entry(
+            WarmupStableDecayLR,
+            [
+                _case(
+                    "MiniCPM: linear warmup, stable, cosine decay to a tenth",
+                    {
+                        "num_warmup_steps": 20,
+                        "num_decay_steps": 100,
+                        "num_training_steps": 400,
+                        "min_lr_ratio": 0.1,
+                    },
+                    steps=420,
+                ),
+                _case(
+                    "cosine warmup, 1-sqrt decay",
+                    {
+                        "num_warmup_steps": 10,
+                        "num_decay_steps": 50,
+                        "num_stable_steps": 40,
+                        "warmup_type": "cosine",
+                        "decay_type": "1-sqrt",
+                    },
+                    steps=120,
+                ),
+                _case(
+                    "1-sqrt warmup, linear decay",
+                    {
+                        "num_warmup_steps": 8,
+                        "num_decay_steps": 30,
+                        "num_training_steps": 60,
+                        "warmup_type": "1-sqrt",
+                        "decay_type": "linear",
+                        "min_lr_ratio": 0.05,
+                    },
+                    steps=70,
+                ),
+                _case(
+                    "cosine decay of 1.5 cycles",
+                    {
+                        "num_warmup_steps": 5,
+                        "num_decay_steps": 60,
+                        "num_stable_steps": 10,
+                        "num_cycles": 1.5,
+                    },
+                ),
+                _case(
+                    LONG_RUN,
+                    {
+                        "num_warmup_steps": 10_000,
+                        "num_decay_steps": 10**7,
+                        "num_stable_steps": 10**5,
+                        "min_lr_ratio": 0.01,
+                    },
+                ),
+            ],
+            function=warmup_stable_decay_lr,
+        ),
+        _entry(
+            InverseSqrtLR,
+            [
+                _case("fairseq: warmup 40", {"num_warmup_steps": 40}, steps=400),
+                _case("timescale 10 after 25", {"num_warmup_steps": 25, "timescale": 10}),
+                _case("no warmup (timescale 10 000)", {"num_warmup_steps": 0}),
+                _case(LONG_RUN, {"num_warmup_steps": 4000}),
+            ],
+            function=inverse_sqrt_lr,
+        ),
+        _entry(
+            WarmupCosineLR,
+            [
+                _case(
+                    "cosine: warmup 10 of 100, then on",
+                    {"num_warmup_steps": 10, "num_training_steps": 100},
+                    steps=150,
+                ),
+                _case(
+                    "3 hard restarts",
+                    {
+                        "num_warmup_steps": 10,
+                        "num_training_steps": 100,
+                        "num_cycles": 3,
+                        "hard_restarts": True,
+                    },
+                    steps=120,
+                ),
+                _case(
+                    "min_lr 1e-5",
+                    {"num_warmup_steps": 10, "num_training_steps": 90, "min_lr": 1e-5},
+                ),
+                _case(
+                    "min_lr_rate 0.1, 1.5 cycles",
+                    {
+                        "num_warmup_steps": 5,
+                        "num_training_steps": 80,
+                        "min_lr_rate": 0.1,
+                        "num_cycles": 1.5,
+                    },
+                ),
+                _case(
+                    "warmup_lr_rate 0.05, min_lr_rate 0.1",
+                    {
+                        "num_warmup_steps": 10,
+                        "num_training_steps": 90,
+                        "min_lr_rate": 0.1,
+                        "warmup_lr_rate": 0.05,
+                    },
+                ),
+                _case(
+                    "counting from one, min_lr_rate 0.1",
+                    {
+                        "num_warmup_steps": 10,
+                        "num_training_steps": 90,
+                        "min_lr_rate": 0.1,
+                        "count_from_one": True,
+                    },
+                ),
+                _case(LONG_RUN, {"num_warmup_steps": 2000, "num_training_steps": 10**7}),
+            ],
+            function=warmup_cosine_lr,
+        ),
+        _entry(
+            WarmupPolynomialLR,
+            [
+                _case(
+                    "BERT: linear to 0 after warmup 10",
+                    {"num_warmup_steps": 10, "num_training_steps": 100, "lr_end": 0.0},
+                    steps=120,
+                ),
+                _case(
+                    "quadratic to 1e-4",
+                    {
+                        "num_warmup_steps": 5,
+                        "num_training_steps": 80,
+                        "lr_end": 1e-4,
+                        "power": 2.0,
+                    },
+                ),
+                _case(
+                    LONG_RUN,
+                    {"num_warmup_steps": 1000, "num_training_steps": 10**7, "power": 2.0},
+                ),
+            ],
+            function=warmup_polynomial_lr,
+        ),
+        _entry(
+            WarmupLR,
+            [
+                _case(
+                    "linear 5, then StepLR",
+                    {
+                        "scheduler": _example("StepLR", step_size=10, gamma=0.5),
+                        "num_warmup_steps": 5,
+                    },
+                ),
+                _case(
+                    "cosine 8 from 0.1, then CosineAnnealingLR",
+                    {
+                        "scheduler": _example("CosineAnnealingLR", T_max=50, eta_min=1e-4),
+                        "num_warmup_steps": 8,
+                        "warmup_type": "cosine",
+                        "start_factor": 0.1,
+                    },
+                ),
+                _case(
+                    "1-sqrt 6, then SequentialLR",
+                    {
+                        "scheduler": _example(
+                            "SequentialLR",
+                            schedulers=[
+                                _example("ConstantLR", factor=0.5, total_iters=10),
+                                _example("ExponentialLR", gamma=0.95),
+                            ],
+                            milestones=[10],
+                        ),
+                        "num_warmup_steps": 6,
+                        "warmup_type": "1-sqrt",
+                    },
+                ),
+                _case(
+                    "linear 5, then halve on plateaus",
+                    {
+                        "scheduler": _example("ReduceLROnPlateau", factor=0.5, patience=2),
+                        "num_warmup_steps": 5,
+                    },
+                    metrics=(3.0, 2.0, 2.5, 2.0, 2.1, 2.2, 1.0, 1.5, 1.5, 1.5, 1.5),
+                ),
+                _case("constant after 10", {"num_warmup_steps": 10}),
+                _case(
+                    LONG_RUN,
+                    {
+                        "scheduler": _example("CosineAnnealingLR", T_max=10**6),
+                        "num_warmup_steps": 1000,
+                    },
+                ),
+            ],
+            function=warmup_lr,
+            composite=False,
         ),
     ]
 }

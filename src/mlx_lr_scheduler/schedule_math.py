@@ -51,6 +51,7 @@ __all__ = [
     "as_float",
     "between",
     "check_step",
+    "cosine_cycles",
     "difference",
     "distance",
     "epoch_of",
@@ -59,6 +60,7 @@ __all__ = [
     "maximum",
     "minimum",
     "real_power",
+    "restarted_cosine",
     "sin_squared",
     "where",
 ]
@@ -224,6 +226,56 @@ def between(start: float, end: float, toward_end: Any, toward_start: Any) -> Any
     if start <= end:
         return start + (end - start) * toward_end
     return end + (start - end) * toward_start
+
+
+def _whole(value: float) -> int | None:
+    """``value`` as an int if it is a (small) whole number, else None."""
+    return int(value) if value == math.floor(value) and abs(value) < 2**20 else None
+
+
+def _sin_squared_of_fraction(y: Any) -> Any:
+    """``sin(pi*y)**2`` for float ``y`` (float32 values for an array)."""
+    if isinstance(y, mx.array):
+        return mx.square(mx.sin(y * math.pi))
+    return math.sin(math.pi * y) ** 2
+
+
+def cosine_cycles(a: Any, length: int, cycles: float) -> Any:
+    """``(1 + cos(2 pi cycles a / length)) / 2`` for an integer step ``a >= 0``, no cancellation.
+
+    The weight of transformers' cosine decays (``num_cycles`` = ``cycles``). It is
+    ``cos(pi x)**2`` with ``x = cycles a / length``. Where ``2 cycles`` is a whole
+    number ``K`` (``0.5``, the half cosine, and ``1``, ``1.5``, ...), ``x`` reduced
+    modulo 1 is ``n / (2 length)`` with ``n = K a mod 2 length`` exact in integers, and
+    the weight is ``sin(pi |length - n| / (2 length))**2``: accurate to a few ulp up to
+    its zeros. Otherwise ``x`` is formed in floats and the weight near a zero is
+    accurate only in absolute terms (about ``1e-7`` in float32).
+    """
+    twice = _whole(2.0 * cycles)
+    if twice is not None:
+        n = (a * twice) % (2 * length)
+        return sin_squared(distance(n, length), math.pi / (2 * length))
+    x = as_float(a) * (cycles / length) - 0.5
+    if isinstance(x, mx.array):
+        return _sin_squared_of_fraction(x - mx.round(x))
+    return _sin_squared_of_fraction(x - round(x))
+
+
+def restarted_cosine(a: Any, length: int, cycles: float) -> Any:
+    """``(1 + cos(pi frac(cycles a / length))) / 2`` for an integer step ``0 <= a < length``.
+
+    The weight of transformers' cosine with hard restarts. With ``y`` the fraction it
+    is ``sin(pi (1 - y) / 2)**2``; for a whole ``cycles`` ``C``, ``1 - y`` is
+    ``(length - n) / length`` with ``n = C a mod length`` exact in integers.
+    """
+    whole = _whole(cycles)
+    if whole is not None:
+        n = (a * whole) % length
+        return sin_squared(length - n, math.pi / (2 * length))
+    x = as_float(a) * (cycles / length)
+    if isinstance(x, mx.array):
+        return _sin_squared_of_fraction((1.0 - (x - mx.floor(x))) / 2)
+    return _sin_squared_of_fraction((1.0 - (x - math.floor(x))) / 2)
 
 
 def real_power(x: Any, exponent: float) -> Any:

@@ -51,6 +51,7 @@ from mlx_lr_scheduler.cosine_annealing_lr import cosine_annealing_lr
 from mlx_lr_scheduler.cosine_annealing_warm_restarts import cosine_annealing_warm_restarts
 from mlx_lr_scheduler.cyclic_lr import cyclic_lr, cyclic_momentum
 from mlx_lr_scheduler.exponential_lr import exponential_lr
+from mlx_lr_scheduler.inverse_sqrt_lr import inverse_sqrt_lr
 from mlx_lr_scheduler.lambda_lr import lambda_lr
 from mlx_lr_scheduler.linear_lr import linear_lr
 from mlx_lr_scheduler.multi_step_lr import multi_step_lr
@@ -59,6 +60,10 @@ from mlx_lr_scheduler.polynomial_lr import polynomial_lr
 from mlx_lr_scheduler.schedule_math import Schedule
 from mlx_lr_scheduler.step_lr import step_lr
 from mlx_lr_scheduler.swa_lr import swa_lr
+from mlx_lr_scheduler.warmup_cosine_lr import warmup_cosine_lr
+from mlx_lr_scheduler.warmup_lr import warmup_lr
+from mlx_lr_scheduler.warmup_polynomial_lr import warmup_polynomial_lr
+from mlx_lr_scheduler.warmup_stable_decay_lr import warmup_stable_decay_lr
 
 __all__ = [
     "Schedule",
@@ -68,6 +73,7 @@ __all__ = [
     "cyclic_lr",
     "cyclic_momentum",
     "exponential_lr",
+    "inverse_sqrt_lr",
     "lambda_lr",
     "linear_lr",
     "multi_step_lr",
@@ -77,4 +83,8 @@ __all__ = [
     "sequential_lr",
     "step_lr",
     "swa_lr",
+    "warmup_cosine_lr",
+    "warmup_lr",
+    "warmup_polynomial_lr",
+    "warmup_stable_decay_lr",
 ]

@@ -5,7 +5,19 @@ num_training_steps=None, **scheduler_specific_kwargs)`` takes the arguments
 ``transformers.get_scheduler(name, optimizer, num_warmup_steps,
 num_training_steps, scheduler_specific_kwargs)`` takes, with its rules (which
 names require which), and returns this library's scheduler whose learning rates
-equal transformers'.
+equal transformers' (bit for bit, but for ``linear``: see :func:`linear`).
+
+Example (what ``TrainingArguments(lr_scheduler_type="cosine", warmup_steps=2)`` builds):
+    >>> import mlx.optimizers as optim
+    >>> optimizer = optim.AdamW(learning_rate=1e-3)
+    >>> scheduler = TRANSFORMERS_SCHEDULES["cosine"](
+    ...     optimizer, num_warmup_steps=2, num_training_steps=10)
+    >>> scheduler
+    WarmupCosineLR(last_epoch=0, last_lr=[0.0])
+    >>> for _ in range(6):
+    ...     scheduler.step()
+    >>> scheduler.get_last_lr()  # step 6: half way down the cosine
+    [0.0005]
 """
 
 from __future__ import annotations
@@ -13,9 +25,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mlx_lr_scheduler.inverse_sqrt_lr import InverseSqrtLR
+from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau
 from mlx_lr_scheduler.scheduler import LRScheduler
+from mlx_lr_scheduler.validation import check_int
+from mlx_lr_scheduler.warmup_cosine_lr import WarmupCosineLR
+from mlx_lr_scheduler.warmup_lr import WarmupLR
+from mlx_lr_scheduler.warmup_polynomial_lr import WarmupPolynomialLR
+from mlx_lr_scheduler.warmup_stable_decay_lr import WarmupStableDecayLR
 
 __all__ = ["TRANSFORMERS_SCHEDULES"]
+
+
+def _required(name: str, argument: str, value: int | None) -> int:
+    if value is None:
+        # transformers' get_scheduler message.
+        raise ValueError(f"{name} requires `{argument}`, please provide that argument.")
+    return value
+
+
+def _only(name: str, kwargs: dict[str, Any], *allowed: str) -> dict[str, Any]:
+    """``kwargs``, if each is an argument transformers' function for ``name`` takes."""
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        raise TypeError(
+            f"{name} takes the scheduler_specific_kwargs {sorted(allowed)}, but got {unknown}"
+        )
+    return kwargs
+
+
+def _min_lr_given(name: str, kwargs: dict[str, Any]) -> None:
+    if kwargs.get("min_lr") is None and kwargs.get("min_lr_rate") is None:
+        raise ValueError(
+            f"{name}: one of min_lr or min_lr_rate should be set through the "
+            "`lr_scheduler_kwargs`, but got neither"
+        )
 
 
 def linear(
@@ -24,7 +68,25 @@ def linear(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``linear``: warmup from 0, then linear decay to 0 at ``num_training_steps``.
+
+    A :class:`WarmupStableDecayLR` without a stable phase (its decay computes
+    ``1 - (t - W)/(T - W)`` where transformers computes ``(T - t)/(T - W)``: the two
+    differ by an ulp at some steps).
+    """
+    warmup = _required("linear", "num_warmup_steps", num_warmup_steps)
+    total = _required("linear", "num_training_steps", num_training_steps)
+    kwargs = _only("linear", scheduler_specific_kwargs, "last_epoch")
+    warmup = check_int("num_warmup_steps", warmup, minimum=0)
+    total = check_int("num_training_steps", total, minimum=0)
+    return WarmupStableDecayLR(
+        optimizer,
+        num_warmup_steps=warmup,
+        num_decay_steps=max(0, total - warmup),
+        num_stable_steps=0,
+        decay_type="linear",
+        **kwargs,
+    )
 
 
 def cosine(
@@ -33,7 +95,11 @@ def cosine(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``cosine``: a :class:`WarmupCosineLR`."""
+    warmup = _required("cosine", "num_warmup_steps", num_warmup_steps)
+    total = _required("cosine", "num_training_steps", num_training_steps)
+    kwargs = _only("cosine", scheduler_specific_kwargs, "num_cycles", "last_epoch")
+    return WarmupCosineLR(optimizer, warmup, total, **kwargs)
 
 
 def cosine_with_restarts(
@@ -42,7 +108,13 @@ def cosine_with_restarts(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``cosine_with_restarts``: a :class:`WarmupCosineLR` with hard restarts."""
+    name = "cosine_with_restarts"
+    warmup = _required(name, "num_warmup_steps", num_warmup_steps)
+    total = _required(name, "num_training_steps", num_training_steps)
+    kwargs = _only(name, scheduler_specific_kwargs, "num_cycles", "last_epoch")
+    kwargs.setdefault("num_cycles", 1)
+    return WarmupCosineLR(optimizer, warmup, total, hard_restarts=True, **kwargs)
 
 
 def polynomial(
@@ -51,7 +123,11 @@ def polynomial(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``polynomial``: a :class:`WarmupPolynomialLR`."""
+    warmup = _required("polynomial", "num_warmup_steps", num_warmup_steps)
+    total = _required("polynomial", "num_training_steps", num_training_steps)
+    kwargs = _only("polynomial", scheduler_specific_kwargs, "lr_end", "power", "last_epoch")
+    return WarmupPolynomialLR(optimizer, warmup, total, **kwargs)
 
 
 def constant(
@@ -60,7 +136,9 @@ def constant(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``constant``: the initial LR throughout (like transformers, it ignores
+    every other argument): a :class:`WarmupLR` without warmup or scheduler."""
+    return WarmupLR(optimizer, num_warmup_steps=0)
 
 
 def constant_with_warmup(
@@ -69,7 +147,10 @@ def constant_with_warmup(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``constant_with_warmup``: a :class:`WarmupLR` without scheduler (like
+    transformers, it ignores ``num_training_steps`` and the scheduler_specific_kwargs)."""
+    warmup = _required("constant_with_warmup", "num_warmup_steps", num_warmup_steps)
+    return WarmupLR(optimizer, num_warmup_steps=warmup)
 
 
 def inverse_sqrt(
@@ -78,7 +159,10 @@ def inverse_sqrt(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``inverse_sqrt``: an :class:`InverseSqrtLR` (``num_training_steps`` unused)."""
+    warmup = _required("inverse_sqrt", "num_warmup_steps", num_warmup_steps)
+    kwargs = _only("inverse_sqrt", scheduler_specific_kwargs, "timescale", "last_epoch")
+    return InverseSqrtLR(optimizer, warmup, **kwargs)
 
 
 def reduce_lr_on_plateau(
@@ -87,7 +171,9 @@ def reduce_lr_on_plateau(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``reduce_lr_on_plateau``: a :class:`ReduceLROnPlateau` built with the
+    scheduler_specific_kwargs (like transformers, the step counts are ignored)."""
+    return ReduceLROnPlateau(optimizer, **scheduler_specific_kwargs)
 
 
 def cosine_with_min_lr(
@@ -96,7 +182,16 @@ def cosine_with_min_lr(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``cosine_with_min_lr``: a :class:`WarmupCosineLR` with ``min_lr`` or
+    ``min_lr_rate`` (one is required)."""
+    name = "cosine_with_min_lr"
+    warmup = _required(name, "num_warmup_steps", num_warmup_steps)
+    total = _required(name, "num_training_steps", num_training_steps)
+    kwargs = _only(
+        name, scheduler_specific_kwargs, "num_cycles", "last_epoch", "min_lr", "min_lr_rate"
+    )
+    _min_lr_given(name, kwargs)
+    return WarmupCosineLR(optimizer, warmup, total, **kwargs)
 
 
 def cosine_warmup_with_min_lr(
@@ -105,7 +200,22 @@ def cosine_warmup_with_min_lr(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``cosine_warmup_with_min_lr``: a :class:`WarmupCosineLR` counting from
+    one, with ``min_lr`` or ``min_lr_rate`` (one is required) and ``warmup_lr_rate``."""
+    name = "cosine_warmup_with_min_lr"
+    warmup = _required(name, "num_warmup_steps", num_warmup_steps)
+    total = _required(name, "num_training_steps", num_training_steps)
+    kwargs = _only(
+        name,
+        scheduler_specific_kwargs,
+        "num_cycles",
+        "last_epoch",
+        "min_lr",
+        "min_lr_rate",
+        "warmup_lr_rate",
+    )
+    _min_lr_given(name, kwargs)
+    return WarmupCosineLR(optimizer, warmup, total, count_from_one=True, **kwargs)
 
 
 def warmup_stable_decay(
@@ -114,7 +224,29 @@ def warmup_stable_decay(
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    raise NotImplementedError
+    """transformers' ``warmup_stable_decay``: a :class:`WarmupStableDecayLR`
+    (``num_decay_steps`` in the scheduler_specific_kwargs, and ``num_training_steps`` or
+    ``num_stable_steps``)."""
+    name = "warmup_stable_decay"
+    warmup = _required(name, "num_warmup_steps", num_warmup_steps)
+    kwargs = _only(
+        name,
+        scheduler_specific_kwargs,
+        "num_decay_steps",
+        "num_stable_steps",
+        "warmup_type",
+        "decay_type",
+        "min_lr_ratio",
+        "num_cycles",
+        "last_epoch",
+    )
+    if "num_decay_steps" not in kwargs:
+        raise TypeError(f"{name} requires num_decay_steps in the scheduler_specific_kwargs")
+    if num_training_steps is None and kwargs.get("num_stable_steps") is None:
+        raise ValueError("Either num_training_steps or num_stable_steps must be specified.")
+    return WarmupStableDecayLR(
+        optimizer, num_warmup_steps=warmup, num_training_steps=num_training_steps, **kwargs
+    )
 
 
 #: One builder per name transformers' ``get_scheduler`` takes (``"greedy"`` aside).

@@ -418,6 +418,10 @@ TRANSFORMERS_CASES: dict[str, dict[str, Any]] = {
     },
 }
 _METRICS = (3.0, 2.0, 2.5, 2.0, 2.1, 2.2, 1.0, 1.5, 1.5, 1.5, 1.5)
+#: The names built from a class whose arithmetic is not transformers' own, and the
+#: relative difference allowed (``linear``: WarmupStableDecayLR computes 1 - (t - W)/(T - W)
+#: where transformers computes (T - t)/(T - W), an ulp apart at some steps).
+TRANSFORMERS_ULPS = {"linear": 4 * 2.0**-52}
 #: The worst relative difference to transformers seen per name (for the report).
 TRANSFORMERS_DIFFERENCES: dict[str, float] = {}
 
@@ -459,9 +463,12 @@ def test_transformers_name_gives_transformers_learning_rates(name):
         for theirs, mine in zip(theirs_history, ours_history)
         for a, b in zip(theirs, mine)
     )
-    assert record(theirs_history, ours_history), (
-        f"{name}: worst relative difference {TRANSFORMERS_DIFFERENCES[name]:.3g}"
-    )
+    if name in TRANSFORMERS_ULPS:  # not counted as a parity run: not meant bit-exact
+        assert TRANSFORMERS_DIFFERENCES[name] <= TRANSFORMERS_ULPS[name]
+    else:
+        assert record(theirs_history, ours_history), (
+            f"{name}: worst relative difference {TRANSFORMERS_DIFFERENCES[name]:.3g}"
+        )
     rebuilt = from_config(_optimizer(), _json(to_config(ours)))
     fresh = from_config(_optimizer(), {"name": name, **case})
     _step_both(fresh, rebuilt, steps, lambda k: (_METRICS[k % len(_METRICS)],) if on_metric else ())

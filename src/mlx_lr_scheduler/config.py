@@ -147,6 +147,14 @@ def _cyclic_lr(scheduler: CyclicLR) -> dict[str, Any]:
     return arguments
 
 
+def _ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float:
+    """The ratio of the first group where it is defined (NaN where no group has one)."""
+    for numerator, denominator in zip(numerators, denominators):
+        if denominator:
+            return numerator / denominator
+    return math.nan
+
+
 def _one_cycle_lr(scheduler: OneCycleLR) -> dict[str, Any]:
     owner = "OneCycleLR"
     total = scheduler.total_steps
@@ -165,14 +173,14 @@ def _one_cycle_lr(scheduler: OneCycleLR) -> dict[str, Any]:
     div_factor = _recover(
         owner,
         "div_factor",
-        peaks[0] / initials[0] if initials[0] else math.nan,
+        _ratio(peaks, initials),
         lambda d: d > 0 and all(p / d == i for p, i in zip(peaks, initials)),
         25.0,
     )
     final_div_factor = _recover(
         owner,
         "final_div_factor",
-        initials[0] / finals[0] if finals[0] else math.nan,
+        _ratio(initials, finals),
         lambda f: f > 0 and all(i / f == m for i, m in zip(initials, finals)),
         1e4,
     )
@@ -325,8 +333,46 @@ def _register_modern_schedules() -> None:
             _TORCH[name] = (cls, _MODERN_READERS.get(name, _from_constructor))
 
 
+def _warmup_cosine_lr(scheduler: Any) -> dict[str, Any]:
+    arguments = _from_constructor(scheduler)
+    # min_lr_rate holds min_lr over the first group's initial LR when min_lr was given.
+    if scheduler.min_lr is not None:
+        arguments["min_lr_rate"] = None
+    return arguments
+
+
+def _warmup_stable_decay_lr(scheduler: Any) -> dict[str, Any]:
+    arguments = _from_constructor(scheduler)
+    if arguments["num_stable_steps"] is not None:
+        arguments["num_training_steps"] = None  # ignored (with a warning) when both are given
+    start = scheduler.decay_start
+    built = scheduler.num_warmup_steps + (
+        scheduler.num_stable_steps
+        if scheduler.num_stable_steps is not None
+        else (scheduler.num_training_steps or 0)
+        - scheduler.num_decay_steps
+        - scheduler.num_warmup_steps
+    )
+    if start is not None and (
+        start != built
+        or arguments["num_training_steps"] is None
+        and arguments["num_stable_steps"] is None
+    ):
+        # start_decay() fixed the stable phase: the config states its length.
+        stable = start - scheduler.num_warmup_steps
+        if stable < 0:
+            raise TypeError(
+                "to_config: this WarmupStableDecayLR started its decay during the warmup "
+                "(start_decay()), which no constructor arguments reproduce"
+            )
+        arguments.update(num_training_steps=None, num_stable_steps=stable)
+    return arguments
+
+
 #: Readers of the classes whose arguments are not all kept as attributes of their name.
 _MODERN_READERS: dict[str, Arguments] = {
+    "WarmupCosineLR": _warmup_cosine_lr,
+    "WarmupStableDecayLR": _warmup_stable_decay_lr,
     "WarmupLR": lambda s: {
         "scheduler": s._scheduler,
         "num_warmup_steps": s.num_warmup_steps,
@@ -657,8 +703,15 @@ def _build_mlx_lm(optimizer: Any, name: str, block: dict[str, Any]) -> LRSchedul
             "total_iters": values["steps"],
         }
     if warmup:
-        ramp = {"name": "WarmupLR", "num_warmup_steps": warmup, "start_factor": ratio(warmup_init)}
-        main = {"name": "SequentialLR", "schedulers": [ramp, main], "milestones": [warmup + 1]}
+        # mlx-lm's join: the warmup reaches the peak at step `warmup`, which holds one more
+        # step before the schedule's step 0 (join_schedules(..., [warmup + 1])).
+        hold = {"name": "ConstantLR", "factor": 1.0, "total_iters": 1}
+        main = {
+            "name": "WarmupLR",
+            "scheduler": {"name": "SequentialLR", "schedulers": [hold, main], "milestones": [1]},
+            "num_warmup_steps": warmup,
+            "start_factor": ratio(warmup_init),
+        }
     return _build(optimizer, main, f"{name} as {main['name']}")
 
 

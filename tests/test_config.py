@@ -21,7 +21,7 @@ from typing import Any
 import mlx.core as mx
 import mlx.optimizers as optim
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as hs
 from strategies import STRATEGIES, Config, Factor, learning_rates
 
@@ -121,7 +121,12 @@ def test_random_configuration_round_trips_bit_exact(name, data):
     groups = data.draw(hs.integers(1, 2), label="groups")
     lrs = tuple(data.draw(hs.lists(learning_rates(), min_size=groups, max_size=groups)))
     config = data.draw(STRATEGIES[name](groups), label="config")
-    original = config.build(MLX, _optimizer(lrs))
+    try:
+        original = config.build(MLX, _optimizer(lrs))
+    except ValueError:
+        # A strategy's configuration that is invalid for these LRs (WarmupPolynomialLR's
+        # lr_end up to 5e-4 against an LR of 3e-4): not what this test is about.
+        reject()
     if _takes_a_function(config):
         with pytest.raises(TypeError, match="cannot hold"):
             to_config(original)
@@ -204,18 +209,18 @@ def test_a_lambda_cannot_go_into_a_config():
 
 
 def test_a_subclass_needs_registering():
-    class Halving(StepLR):
+    class HalvingStepLR(StepLR):
         def __init__(self, optimizer: Any, step_size: int, last_epoch: int = -1) -> None:
             super().__init__(optimizer, step_size, gamma=0.5, last_epoch=last_epoch)
 
-    scheduler = Halving(_optimizer((0.1,)), step_size=2)
+    scheduler = HalvingStepLR(_optimizer((0.1,)), step_size=2)
     with pytest.raises(TypeError, match="register it first"):
         to_config(scheduler)
-    with pytest.raises(ValueError, match="unknown schedule name 'Halving'"):
-        from_config(_optimizer((0.1,)), {"name": "Halving", "step_size": 2})
-    register(Halving)
+    with pytest.raises(ValueError, match="unknown schedule name 'HalvingStepLR'"):
+        from_config(_optimizer((0.1,)), {"name": "HalvingStepLR", "step_size": 2})
+    register(HalvingStepLR)
     config = _json(to_config(scheduler))
-    assert config == {"name": "Halving", "step_size": 2}
+    assert config == {"name": "HalvingStepLR", "step_size": 2}
     _step_both(scheduler, from_config(_optimizer((0.1,)), config), 9, lambda k: ())
 
 

@@ -56,6 +56,7 @@ from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
 from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmRestarts
 from mlx_lr_scheduler.cyclic_lr import CyclicLR
 from mlx_lr_scheduler.exponential_lr import ExponentialLR
+from mlx_lr_scheduler.inverse_sqrt_lr import InverseSqrtLR
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
 from mlx_lr_scheduler.linear_lr import LinearLR
 from mlx_lr_scheduler.momentum import restore_groups_on_failure
@@ -68,6 +69,10 @@ from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR
 from mlx_lr_scheduler.swa_lr import SWALR
 from mlx_lr_scheduler.validation import Integer, Real, Spec
+from mlx_lr_scheduler.warmup_cosine_lr import WarmupCosineLR
+from mlx_lr_scheduler.warmup_lr import WarmupLR
+from mlx_lr_scheduler.warmup_polynomial_lr import WarmupPolynomialLR
+from mlx_lr_scheduler.warmup_stable_decay_lr import WarmupStableDecayLR
 
 __all__ = ["MLX_LM_SCHEDULES", "from_config", "register", "to_config"]
 
@@ -237,6 +242,41 @@ def _from_constructor(scheduler: Any) -> dict[str, Any]:
     return arguments
 
 
+def _warmup_cosine_lr(scheduler: Any) -> dict[str, Any]:
+    arguments = _from_constructor(scheduler)
+    # min_lr_rate holds min_lr over the first group's initial LR when min_lr was given.
+    if scheduler.min_lr is not None:
+        arguments["min_lr_rate"] = None
+    return arguments
+
+
+def _warmup_stable_decay_lr(scheduler: Any) -> dict[str, Any]:
+    arguments = _from_constructor(scheduler)
+    if arguments["num_stable_steps"] is not None:
+        arguments["num_training_steps"] = None  # ignored (with a warning) when both are given
+    start = scheduler.decay_start
+    built = scheduler.num_warmup_steps + (
+        scheduler.num_stable_steps
+        if scheduler.num_stable_steps is not None
+        else (scheduler.num_training_steps or 0)
+        - scheduler.num_decay_steps
+        - scheduler.num_warmup_steps
+    )
+    if start is not None and (
+        start != built
+        or (arguments["num_training_steps"] is None and arguments["num_stable_steps"] is None)
+    ):
+        # start_decay() fixed the stable phase: the config states its length.
+        stable = start - scheduler.num_warmup_steps
+        if stable < 0:
+            raise TypeError(
+                "to_config: this WarmupStableDecayLR started its decay during the warmup "
+                "(start_decay()), which no constructor arguments reproduce"
+            )
+        arguments.update(num_training_steps=None, num_stable_steps=stable)
+    return arguments
+
+
 #: The torch-format names: each class and the function reading its constructor
 #: arguments back (None: it takes a Python function, which a config cannot hold).
 _TORCH: dict[str, tuple[type[LRScheduler], Arguments | None]] = {
@@ -269,7 +309,22 @@ _TORCH: dict[str, tuple[type[LRScheduler], Arguments | None]] = {
         WarmupThenPlateau,
         lambda s: {"warmup": s._warmup, "plateau": s._plateau, "milestone": s.milestone},
     ),
+    "WarmupStableDecayLR": (WarmupStableDecayLR, _warmup_stable_decay_lr),
+    "InverseSqrtLR": (InverseSqrtLR, _from_constructor),
+    "WarmupCosineLR": (WarmupCosineLR, _warmup_cosine_lr),
+    "WarmupPolynomialLR": (WarmupPolynomialLR, _from_constructor),
+    "WarmupLR": (
+        WarmupLR,
+        lambda s: {
+            "scheduler": s._scheduler,
+            "num_warmup_steps": s.num_warmup_steps,
+            "warmup_type": s.warmup_type,
+            "start_factor": s.start_factor,
+        },
+    ),
 }
+
+_BUILT_IN = frozenset(_TORCH)
 
 #: The arguments of each torch-format name that are schedulers (nested configs), in
 #: the order they are built.
@@ -310,76 +365,11 @@ def register(
     if not (isinstance(cls, type) and issubclass(cls, LRScheduler)):
         raise TypeError(f"cls must be a subclass of LRScheduler, but got {cls!r}")
     name = cls.__name__
-    if (name in _TORCH and _TORCH[name][0] is not cls) or name in _OTHER_NAMES:
-        raise ValueError(f"the name {name!r} is taken by another schedule")
+    if name in _BUILT_IN or name in _OTHER_NAMES:  # a name of your own may be registered again
+        raise ValueError(f"the name {name!r} is taken by a schedule of this library")
     reader = _from_constructor if arguments is None else arguments
     _TORCH[name] = (cls, lambda scheduler: dict(reader(scheduler)))
     _NESTED[name] = tuple(schedulers)
-
-
-def _register_modern_schedules() -> None:
-    """The schedules of transformers' and others' recipes, where this version has them."""
-    import mlx_lr_scheduler
-
-    for name in (
-        "WarmupStableDecayLR",
-        "InverseSqrtLR",
-        "WarmupCosineLR",
-        "WarmupPolynomialLR",
-        "WarmupLR",
-    ):
-        cls = getattr(mlx_lr_scheduler, name, None)
-        if cls is not None and name not in _TORCH:
-            _TORCH[name] = (cls, _MODERN_READERS.get(name, _from_constructor))
-
-
-def _warmup_cosine_lr(scheduler: Any) -> dict[str, Any]:
-    arguments = _from_constructor(scheduler)
-    # min_lr_rate holds min_lr over the first group's initial LR when min_lr was given.
-    if scheduler.min_lr is not None:
-        arguments["min_lr_rate"] = None
-    return arguments
-
-
-def _warmup_stable_decay_lr(scheduler: Any) -> dict[str, Any]:
-    arguments = _from_constructor(scheduler)
-    if arguments["num_stable_steps"] is not None:
-        arguments["num_training_steps"] = None  # ignored (with a warning) when both are given
-    start = scheduler.decay_start
-    built = scheduler.num_warmup_steps + (
-        scheduler.num_stable_steps
-        if scheduler.num_stable_steps is not None
-        else (scheduler.num_training_steps or 0)
-        - scheduler.num_decay_steps
-        - scheduler.num_warmup_steps
-    )
-    if start is not None and (
-        start != built
-        or arguments["num_training_steps"] is None
-        and arguments["num_stable_steps"] is None
-    ):
-        # start_decay() fixed the stable phase: the config states its length.
-        stable = start - scheduler.num_warmup_steps
-        if stable < 0:
-            raise TypeError(
-                "to_config: this WarmupStableDecayLR started its decay during the warmup "
-                "(start_decay()), which no constructor arguments reproduce"
-            )
-        arguments.update(num_training_steps=None, num_stable_steps=stable)
-    return arguments
-
-
-#: Readers of the classes whose arguments are not all kept as attributes of their name.
-_MODERN_READERS: dict[str, Arguments] = {
-    "WarmupCosineLR": _warmup_cosine_lr,
-    "WarmupStableDecayLR": _warmup_stable_decay_lr,
-    "WarmupLR": lambda s: {
-        "scheduler": s._scheduler,
-        "num_warmup_steps": s.num_warmup_steps,
-        "warmup_type": s.warmup_type,
-        "start_factor": s.start_factor,
-    },
-}
 
 
 # -- to_config ------------------------------------------------------------------------
@@ -415,7 +405,6 @@ def to_config(scheduler: LRScheduler) -> dict[str, Any]:
         raise TypeError(
             f"to_config takes an mlx_lr_scheduler scheduler, but got {type(scheduler).__name__}"
         )
-    _register_modern_schedules()
     cls = type(scheduler)
     name = cls.__name__
     known = _TORCH.get(name)
@@ -497,7 +486,6 @@ def from_config(optimizer: Any, config: Mapping[str, Any] | str | os.PathLike[st
     data = _read(config)
     if "name" not in data and "lr_schedule" in data:
         data = _checked_mapping("lr_schedule", data["lr_schedule"])
-    _register_modern_schedules()
     groups = param_groups(optimizer)
     with restore_groups_on_failure(groups):
         return _build(optimizer, data, "config")

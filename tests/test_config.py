@@ -573,3 +573,28 @@ def test_mlx_lm_sets_the_learning_rate_itself():
     assert scheduler.get_last_lr() == [1e-3]
     assert opt.learning_rate.item() == pytest.approx(1e-3)
     assert math.isclose(scheduler.base_lrs[0], 1e-3)
+
+
+def test_a_decay_started_by_hand_becomes_the_stable_length():
+    from mlx_lr_scheduler import WarmupStableDecayLR
+
+    def started(opt: Any) -> Any:
+        scheduler = WarmupStableDecayLR(opt, num_warmup_steps=3, num_decay_steps=10)
+        for _ in range(8):
+            scheduler.step()
+        scheduler.start_decay(num_decay_steps=6)
+        return scheduler
+
+    config = _json(to_config(started(_optimizer())))
+    assert config["num_stable_steps"] == 6 and config["num_decay_steps"] == 6
+    assert config["num_training_steps"] is None
+    # The rebuilt schedule, from a fresh start, is the one the run followed.
+    original = WarmupStableDecayLR(_optimizer(), num_warmup_steps=3, num_decay_steps=10)
+    rebuilt = from_config(_optimizer(), config)
+    assert _observed(rebuilt) == _observed(original)
+    for k in range(25):
+        if k == 8:
+            original.start_decay(num_decay_steps=6)
+        original.step()
+        rebuilt.step()
+        assert _observed(rebuilt) == _observed(original), f"at step {k + 1}"

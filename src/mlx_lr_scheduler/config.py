@@ -74,7 +74,7 @@ from mlx_lr_scheduler.warmup_lr import WarmupLR
 from mlx_lr_scheduler.warmup_polynomial_lr import WarmupPolynomialLR
 from mlx_lr_scheduler.warmup_stable_decay_lr import WarmupStableDecayLR
 
-__all__ = ["MLX_LM_SCHEDULES", "from_config", "register", "to_config"]
+__all__ = ["MLX_LM_SCHEDULES", "TRANSFORMERS_ARGUMENTS", "from_config", "register", "to_config"]
 
 Arguments = Callable[[Any], dict[str, Any]]
 

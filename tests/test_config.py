@@ -424,9 +424,8 @@ TRANSFORMERS_CASES: dict[str, dict[str, Any]] = {
 }
 _METRICS = (3.0, 2.0, 2.5, 2.0, 2.1, 2.2, 1.0, 1.5, 1.5, 1.5, 1.5)
 #: The names built from a class whose arithmetic is not transformers' own, and the
-#: relative difference allowed (``linear``: WarmupStableDecayLR computes 1 - (t - W)/(T - W)
-#: where transformers computes (T - t)/(T - W), an ulp apart at some steps).
-TRANSFORMERS_ULPS = {"linear": 4 * 2.0**-52}
+#: relative difference allowed (none at present: every name is bit-exact).
+TRANSFORMERS_ULPS: dict[str, float] = {}
 #: The worst relative difference to transformers seen per name (for the report).
 TRANSFORMERS_DIFFERENCES: dict[str, float] = {}
 

@@ -361,6 +361,152 @@ CASES.update(
 )
 
 
+def _warmup_curve(t, warmup, kind):
+    p = np.minimum(t, warmup) / max(1, warmup)
+    if kind == "linear":
+        return p
+    if kind == "cosine":
+        return (1 - np.cos(PI * p)) / 2
+    return 1 - np.sqrt(1 - p)
+
+
+def _wsd(t, warmup, start, decay, warmup_type, decay_type, ratio=0.0, cycles=0.5):
+    """transformers' warmup-stable-decay factor, the textbook way."""
+    ratio = WIDE(ratio)
+    warm = ratio + (1 - ratio) * _warmup_curve(t, warmup, warmup_type)
+    p = np.clip(t - start, 0, decay) / max(1, decay)
+    if decay_type == "linear":
+        down = 1 - p
+    elif decay_type == "cosine":
+        down = (1 + np.cos(2 * PI * WIDE(cycles) * p)) / 2
+    else:
+        down = 1 - np.sqrt(p)
+    falling = np.where(t < start + decay, ratio + (1 - ratio) * down, ratio)
+    return np.where(t < start, np.where(t < warmup, warm, 1), falling)
+
+
+def _warmup_cosine(t, warmup, total, cycles=0.5, rate=0.0, hard=False, from_one=False):
+    """transformers' cosine schedules with warmup, the textbook way."""
+    rate, shift = WIDE(rate), int(from_one)
+    warm = (np.minimum(t, warmup) + shift) / max(1, warmup)
+    p = np.maximum(t + shift - warmup, 0) / max(1, total - warmup)
+    if hard:
+        y = np.mod(WIDE(cycles) * p, 1)
+        down = np.where(p >= 1, 0, (1 + np.cos(PI * y)) / 2)
+    else:
+        down = (1 + np.cos(2 * PI * WIDE(cycles) * p)) / 2
+    return np.where(t < warmup, warm, rate + (1 - rate) * down)
+
+
+def _inverse_sqrt(t, warmup, timescale):
+    after = 1 / np.sqrt((np.maximum(t, warmup) - warmup + timescale) / WIDE(timescale))
+    return np.where(t < warmup, t / max(1, warmup), after)
+
+
+def _warmup_polynomial(t, base, warmup, total, end, power):
+    done = np.clip(t, warmup, total)
+    decay = (WIDE(base) - WIDE(end)) * (1 - (done - warmup) / (total - warmup)) ** WIDE(power)
+    after = np.where(t > total, WIDE(end), decay + WIDE(end))
+    return np.where(t < warmup, WIDE(base) * t / max(1, warmup), after)
+
+
+CASES.update(
+    {
+        "warmup_stable_decay_lr cosine to 0": Case(
+            lambda: schedules.warmup_stable_decay_lr(0.1, 10**4, 10**7, num_stable_steps=10**6),
+            lambda t: 0.1 * _wsd(t, 10**4, 101 * 10**4, 10**7, "linear", "cosine"),
+            [10**4, 101 * 10**4, 1101 * 10**4],
+        ),
+        "warmup_stable_decay_lr cosine warmup, 1-sqrt decay": Case(
+            lambda: schedules.warmup_stable_decay_lr(
+                0.1, 10**5, 2 * 10**7, LAST_STEP, warmup_type="cosine", decay_type="1-sqrt"
+            ),
+            lambda t: 0.1 * _wsd(t, 10**5, 10**7, 2 * 10**7, "cosine", "1-sqrt"),
+            [10**5, 10**7, LAST_STEP],
+        ),
+        "warmup_stable_decay_lr 1-sqrt warmup, 1.5 cycles, ratio": Case(
+            lambda: schedules.warmup_stable_decay_lr(
+                0.1,
+                1000,
+                10**7,
+                num_stable_steps=0,
+                warmup_type="1-sqrt",
+                min_lr_ratio=0.01,
+                num_cycles=1.5,
+            ),
+            lambda t: 0.1 * _wsd(t, 1000, 1000, 10**7, "1-sqrt", "cosine", 0.01, 1.5),
+            [1000, 1000 + 10**7 // 3, 1000 + 2 * 10**7 // 3, 1000 + 10**7],
+        ),
+        "warmup_stable_decay_lr linear decay": Case(
+            lambda: schedules.warmup_stable_decay_lr(0.1, 0, 2**24 + 1, num_stable_steps=5),
+            lambda t: 0.1 * _wsd(t, 0, 5, 2**24 + 1, "linear", "cosine"),
+            [5, 2**24 + 6],
+        ),
+        "inverse_sqrt_lr warmup 4000": Case(
+            lambda: schedules.inverse_sqrt_lr(0.1, 4000),
+            lambda t: 0.1 * _inverse_sqrt(t, 4000, 4000),
+            [4000],
+        ),
+        "inverse_sqrt_lr no warmup": Case(
+            lambda: schedules.inverse_sqrt_lr(0.1, 0),
+            lambda t: 0.1 * _inverse_sqrt(t, 0, 10_000),
+        ),
+        "inverse_sqrt_lr timescale 100": Case(
+            lambda: schedules.inverse_sqrt_lr(0.1, 10**6, timescale=100),
+            lambda t: 0.1 * _inverse_sqrt(t, 10**6, 100),
+            [10**6],
+        ),
+        "warmup_cosine_lr": Case(
+            lambda: schedules.warmup_cosine_lr(0.1, 2000, LAST_STEP),
+            lambda t: 0.1 * _warmup_cosine(t, 2000, LAST_STEP),
+            [2000, LAST_STEP],
+        ),
+        "warmup_cosine_lr 5 hard restarts": Case(
+            lambda: schedules.warmup_cosine_lr(
+                0.1, 1000, 2 * 10**7, num_cycles=5, hard_restarts=True
+            ),
+            lambda t: 0.1 * _warmup_cosine(t, 1000, 2 * 10**7, 5, hard=True),
+            [1000 + k * 3_999_800 for k in range(6)],
+        ),
+        "warmup_cosine_lr from one, min_lr_rate, 2 cycles": Case(
+            lambda: schedules.warmup_cosine_lr(
+                0.1, 10**4, 10**7, num_cycles=2.0, min_lr_rate=0.1, count_from_one=True
+            ),
+            lambda t: 0.1 * _warmup_cosine(t, 10**4, 10**7, 2.0, 0.1, from_one=True),
+            [10**4, 10**7],
+        ),
+        "warmup_polynomial_lr power 2": Case(
+            lambda: schedules.warmup_polynomial_lr(0.1, 1000, LAST_STEP, lr_end=1e-7, power=2.0),
+            lambda t: _warmup_polynomial(t, 0.1, 1000, LAST_STEP, 1e-7, 2.0),
+            [1000, LAST_STEP],
+        ),
+        "warmup_polynomial_lr power 0.5 to 0": Case(
+            lambda: schedules.warmup_polynomial_lr(0.1, 10, 10**7, lr_end=0.0, power=0.5),
+            lambda t: _warmup_polynomial(t, 0.1, 10, 10**7, 0.0, 0.5),
+            [10, 10**7],
+        ),
+        "warmup_lr cosine, then cosine_annealing_lr": Case(
+            lambda: schedules.warmup_lr(
+                0.1, 10**5, schedules.cosine_annealing_lr(0.1, T_max=LAST_STEP), "cosine"
+            ),
+            lambda t: np.where(
+                t < 10**5,
+                0.1 * _warmup_curve(t, 10**5, "cosine"),
+                _cosine(0.1, 0.0, np.maximum(t - 10**5, 0), LAST_STEP),
+            ),
+            [10**5],
+        ),
+        "warmup_lr 1-sqrt from 0.01, constant": Case(
+            lambda: schedules.warmup_lr(0.1, 2 * 10**7, None, "1-sqrt", start_factor=0.01),
+            lambda t: (
+                WIDE(0.1) * (WIDE(0.01) + (1 - WIDE(0.01)) * _warmup_curve(t, 2 * 10**7, "1-sqrt"))
+            ),
+            [2 * 10**7],
+        ),
+    }
+)
+
+
 def max_relative_error(values: np.ndarray, reference: np.ndarray) -> tuple[float, int]:
     """The accuracy measure: max |value - ref| / max(|ref|, 1e-10 * peak), and where."""
     reference = reference.astype(WIDE)

@@ -388,7 +388,9 @@ def to_config(scheduler: LRScheduler) -> dict[str, Any]:
     Raises:
         TypeError: ``scheduler`` takes a Python function (``LambdaLR``,
             ``MultiplicativeLR``, a ``CyclicLR`` with a ``scale_fn``), or is of a
-            class of your own that was not :func:`register`-ed.
+            class of your own that was not :func:`register`-ed. The ``LambdaLR``
+            that transformers' ``linear`` builds is written as ``{"name": "linear",
+            "num_warmup_steps": ..., "num_training_steps": ...}``.
 
     Example:
         >>> import json, mlx.optimizers as optim
@@ -414,6 +416,14 @@ def to_config(scheduler: LRScheduler) -> dict[str, Any]:
             "register it first (mlx_lr_scheduler.config.register)"
         )
     reader = known[1]
+    if isinstance(scheduler, LambdaLR) and _is_transformers_linear(scheduler):
+        # transformers' linear has no class of its own: its config is transformers'.
+        factor: Any = scheduler.lr_lambdas[0]
+        return {
+            "name": "linear",
+            "num_warmup_steps": factor.num_warmup_steps,
+            "num_training_steps": factor.num_training_steps,
+        }
     if reader is None:
         raise TypeError(
             f"to_config: a {name} takes a Python function (lr_lambda), which a config cannot hold"
@@ -428,6 +438,15 @@ def to_config(scheduler: LRScheduler) -> dict[str, Any]:
             f"to_config: the config of this {name} is not plain data: {error}"
         ) from None
     return config
+
+
+def _is_transformers_linear(scheduler: LambdaLR) -> bool:
+    """A LambdaLR with transformers' linear factor, the same for every group."""
+    factors = scheduler.lr_lambdas
+    first = factors[0]
+    return type(first) is transformers_names.LinearDecayWithWarmup and all(
+        type(f) is type(first) and vars(f) == vars(first) for f in factors
+    )
 
 
 def _plain(value: Any) -> Any:

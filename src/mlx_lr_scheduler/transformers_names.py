@@ -5,7 +5,7 @@ num_training_steps=None, **scheduler_specific_kwargs)`` takes the arguments
 ``transformers.get_scheduler(name, optimizer, num_warmup_steps,
 num_training_steps, scheduler_specific_kwargs)`` takes, with its rules (which
 names require which), and returns this library's scheduler whose learning rates
-equal transformers' (bit for bit, but for ``linear``: see :func:`linear`).
+equal transformers', bit for bit.
 
 Example (what ``TrainingArguments(lr_scheduler_type="cosine", warmup_steps=2)`` builds):
     >>> import mlx.optimizers as optim
@@ -25,7 +25,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler.inverse_sqrt_lr import InverseSqrtLR
+from mlx_lr_scheduler.lambda_lr import LambdaLR
 from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import check_int
@@ -34,7 +36,7 @@ from mlx_lr_scheduler.warmup_lr import WarmupLR
 from mlx_lr_scheduler.warmup_polynomial_lr import WarmupPolynomialLR
 from mlx_lr_scheduler.warmup_stable_decay_lr import WarmupStableDecayLR
 
-__all__ = ["TRANSFORMERS_SCHEDULES"]
+__all__ = ["TRANSFORMERS_SCHEDULES", "LinearDecayWithWarmup"]
 
 
 def _required(name: str, argument: str, value: int | None) -> int:
@@ -62,31 +64,50 @@ def _min_lr_given(name: str, kwargs: dict[str, Any]) -> None:
         )
 
 
+class LinearDecayWithWarmup:
+    """transformers' ``linear`` factor of the step, as a ``LambdaLR`` lambda (a callable
+    object: its two integers go into ``state_dict()``, as torch saves them).
+
+    An ``int`` step gives transformers' arithmetic, operation for operation:
+    ``t / max(1, W)`` during the warmup, then ``max(0, (T - t) / max(1, T - W))``. An
+    ``mx.array`` of steps (``scheduler.schedule()``, a compiled step) gives float32 values
+    with ``T - t`` formed in integers, so the tail keeps its relative accuracy.
+
+    Example:
+        >>> factor = LinearDecayWithWarmup(num_warmup_steps=2, num_training_steps=6)
+        >>> [factor(t) for t in range(8)]
+        [0.0, 0.5, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    """
+
+    def __init__(self, num_warmup_steps: int, num_training_steps: int) -> None:
+        self.num_warmup_steps = check_int("num_warmup_steps", num_warmup_steps, minimum=0)
+        self.num_training_steps = check_int("num_training_steps", num_training_steps, minimum=0)
+
+    def __call__(self, step: Any) -> Any:
+        warmup, total = self.num_warmup_steps, self.num_training_steps
+        if not sm.is_array(step):
+            if step < warmup:
+                return float(step) / float(max(1, warmup))
+            return max(0.0, float(total - step) / float(max(1, total - warmup)))
+        t = sm.check_step(step)
+        warm = sm.as_float(sm.minimum(t, warmup)) / max(1, warmup)
+        top = max(total, warmup)  # past T (or T < W: at once) the factor is 0
+        left = sm.as_float(top - sm.minimum(sm.maximum(t, warmup), top))
+        return sm.where(t < warmup, warm, left / max(1, total - warmup))
+
+
 def linear(
     optimizer: Any,
     num_warmup_steps: int | None = None,
     num_training_steps: int | None = None,
     **scheduler_specific_kwargs: Any,
 ) -> LRScheduler:
-    """transformers' ``linear``: warmup from 0, then linear decay to 0 at ``num_training_steps``.
-
-    A :class:`WarmupStableDecayLR` without a stable phase (its decay computes
-    ``1 - (t - W)/(T - W)`` where transformers computes ``(T - t)/(T - W)``: the two
-    differ by an ulp at some steps).
-    """
+    """transformers' ``linear``: warmup from 0, then linear decay to 0 at ``num_training_steps``:
+    a :class:`LambdaLR` of :class:`LinearDecayWithWarmup`."""
     warmup = _required("linear", "num_warmup_steps", num_warmup_steps)
     total = _required("linear", "num_training_steps", num_training_steps)
     kwargs = _only("linear", scheduler_specific_kwargs, "last_epoch")
-    warmup = check_int("num_warmup_steps", warmup, minimum=0)
-    total = check_int("num_training_steps", total, minimum=0)
-    return WarmupStableDecayLR(
-        optimizer,
-        num_warmup_steps=warmup,
-        num_decay_steps=max(0, total - warmup),
-        num_stable_steps=0,
-        decay_type="linear",
-        **kwargs,
-    )
+    return LambdaLR(optimizer, LinearDecayWithWarmup(warmup, total), **kwargs)
 
 
 def cosine(

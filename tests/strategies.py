@@ -688,8 +688,8 @@ def warmup_cosine_lr(draw: Any, groups: int) -> Config:
     extra: dict[str, Any] = {"num_cycles": draw(_CYCLES)}
     if kind == "restarts":
         extra = {"num_cycles": draw(hs.integers(0, 4)), "hard_restarts": True}
-    elif kind == "min_lr":  # at most every learning rate learning_rates() draws
-        extra["min_lr"] = draw(hs.floats(0.0, 1e-3))
+    elif kind == "min_lr":  # at most every learning rate learning_rates() draws (>= 3e-4)
+        extra["min_lr"] = draw(hs.floats(0.0, 2.5e-4))
     elif kind == "min_lr_rate":
         extra["min_lr_rate"] = draw(_unit())
     elif kind == "from one":
@@ -712,7 +712,7 @@ def warmup_polynomial_lr(draw: Any, groups: int) -> Config:
         "WarmupPolynomialLR",
         num_warmup_steps=warmup,
         num_training_steps=warmup + draw(hs.integers(1, 60)),
-        lr_end=draw(hs.one_of(hs.just(1e-7), hs.floats(0.0, 5e-4))),  # below every LR drawn
+        lr_end=draw(hs.one_of(hs.just(1e-7), hs.floats(0.0, 2.5e-4))),  # below every LR drawn
         power=draw(hs.one_of(hs.sampled_from([1.0, 2.0, 0.5, 0.0]), hs.floats(0.0, 4.0))),
     )
 

@@ -250,6 +250,44 @@ BAD_ARGUMENTS: dict[str, list[dict[str, Any]]] = {
         {"max_lr": 1.0, "total_steps": 10, "three_phase": 1},
         {"max_lr": 1e300, "total_steps": 10, "div_factor": 1e-300},
     ],
+    "WarmupStableDecayLR": [
+        {"num_warmup_steps": -1, "num_decay_steps": 2, "num_stable_steps": 1},
+        {"num_warmup_steps": 1, "num_decay_steps": 2.0, "num_stable_steps": 1},
+        {"num_warmup_steps": 1, "num_decay_steps": 2, "num_training_steps": 2},
+        {"num_warmup_steps": 1, "num_decay_steps": 2, "num_stable_steps": -1},
+        {"num_warmup_steps": 1, "num_decay_steps": 2, "num_stable_steps": 1, "warmup_type": "x"},
+        {"num_warmup_steps": 1, "num_decay_steps": 2, "num_stable_steps": 1, "decay_type": "x"},
+        {"num_warmup_steps": 1, "num_decay_steps": 2, "num_stable_steps": 1, "min_lr_ratio": 2.0},
+        {"num_warmup_steps": 1, "num_decay_steps": 2, "num_stable_steps": 1, "num_cycles": -1.0},
+    ],
+    "InverseSqrtLR": [
+        {"num_warmup_steps": -1},
+        {"num_warmup_steps": 2.5},
+        {"num_warmup_steps": 2, "timescale": 0},
+    ],
+    "WarmupCosineLR": [
+        {"num_warmup_steps": -1, "num_training_steps": 10},
+        {"num_warmup_steps": 1, "num_training_steps": 10.0},
+        {"num_warmup_steps": 1, "num_training_steps": 10, "num_cycles": -0.5},
+        {"num_warmup_steps": 1, "num_training_steps": 10, "min_lr": 0.5},
+        {"num_warmup_steps": 1, "num_training_steps": 10, "min_lr": 0.01, "min_lr_rate": 0.1},
+        {"num_warmup_steps": 1, "num_training_steps": 10, "min_lr_rate": 2.0},
+        {"num_warmup_steps": 1, "num_training_steps": 10, "warmup_lr_rate": -0.1},
+        {"num_warmup_steps": 1, "num_training_steps": 10, "hard_restarts": "yes"},
+        {"num_warmup_steps": 1, "num_training_steps": 10, "count_from_one": 1},
+    ],
+    "WarmupPolynomialLR": [
+        {"num_warmup_steps": 5, "num_training_steps": 5},
+        {"num_warmup_steps": -1, "num_training_steps": 5},
+        {"num_warmup_steps": 1, "num_training_steps": 5, "lr_end": -1e-7},
+        {"num_warmup_steps": 1, "num_training_steps": 5, "power": -1.0},
+    ],
+    "WarmupLR": [
+        {"num_warmup_steps": -1},
+        {"num_warmup_steps": 2.0},
+        {"num_warmup_steps": 2, "warmup_type": "exp"},
+        {"num_warmup_steps": 2, "start_factor": 1.5},
+    ],
 }
 
 

@@ -15,8 +15,9 @@ import pytest
 from transformers import get_scheduler
 from transformers.trainer_utils import SchedulerType
 
+from mlx_lr_scheduler.registry import every_example
 from mlx_lr_scheduler.transformers_names import TRANSFORMERS_SCHEDULES
-from oracle import first_mismatch, mlx_optimizer, record, torch_optimizer
+from oracle import first_mismatch, mlx_optimizer, record, run_both, torch_optimizer
 
 LRS = (0.1, 0.03)
 STEPS = 150
@@ -121,3 +122,19 @@ def test_constant_ignores_the_other_arguments_as_transformers_does():
     scheduler = TRANSFORMERS_SCHEDULES["constant"](mlx_optimizer(LRS), 10, 100, power=3.0)
     scheduler.step()
     assert scheduler.get_last_lr() == list(LRS)
+
+
+MODERN_EXAMPLES = {
+    key: example
+    for key, example in every_example().items()
+    if example.scheduler
+    in ("WarmupStableDecayLR", "InverseSqrtLR", "WarmupCosineLR", "WarmupPolynomialLR")
+}
+
+
+@pytest.mark.parametrize("key", sorted(MODERN_EXAMPLES))
+def test_transformers_state_dict_loads_and_continues_bit_exactly(key):
+    example = MODERN_EXAMPLES[key]
+    steps = min(example.steps, 150)
+    torch_lrs, mlx_lrs = run_both(example.build, steps, LRS, torch_state_at=steps // 2)
+    assert first_mismatch(torch_lrs, mlx_lrs) is None

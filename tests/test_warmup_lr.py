@@ -154,3 +154,18 @@ def test_no_closed_form_in_front_of_a_plateau():
     scheduler = lib.WarmupLR(opt, lib.ReduceLROnPlateau(opt), num_warmup_steps=3)
     with pytest.raises(TypeError, match="no closed form"):
         scheduler.schedule()
+
+
+def test_last_epoch_resumes_the_warmup_and_needs_initial_lr():
+    opt = optim.SGD(learning_rate=1.0)
+    with pytest.raises(KeyError, match="initial_lr"):
+        lib.WarmupLR(opt, num_warmup_steps=4, last_epoch=1)
+    lib.WarmupLR(opt, num_warmup_steps=4)  # sets initial_lr
+    resumed = lib.WarmupLR(opt, num_warmup_steps=4, last_epoch=1)
+    assert resumed.last_epoch == 2 and resumed.get_last_lr() == [0.5]
+    step = lib.StepLR(opt, step_size=1, gamma=0.5, last_epoch=2)  # past the warmup
+    after = lib.WarmupLR(opt, step, num_warmup_steps=4, last_epoch=7)
+    in_force = step.get_last_lr()
+    assert after.get_last_lr() == in_force
+    after.step()
+    assert after.get_last_lr() == [in_force[0] * 0.5]

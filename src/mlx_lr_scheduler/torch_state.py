@@ -15,6 +15,8 @@ turns it into ours, then it is checked like any other. What it converts:
 * ``SWALR``'s ``swa_lr``, which torch keeps in its optimizer's param groups, is taken
   from the groups of the scheduler loading it;
 * ``ReduceLROnPlateau``'s ``best`` and ``mode_worse``, ``inf`` in torch, load as they are;
+* the modern schedules (``WarmupStableDecayLR``, ...) load the state of transformers'
+  ``LambdaLR`` they reproduce: its ``lr_lambdas`` is dropped, their arguments are their own;
 * a custom subclass's state is its ``__dict__``: its private attributes cannot be told
   from torch's own and are dropped; its public ones load (see ``LRScheduler.state_dict``).
 
@@ -76,11 +78,26 @@ def _composite(scheduler: Any, state: dict[str, Any]) -> None:
         ]
 
 
+def _transformers_lambda(scheduler: Any, state: dict[str, Any]) -> None:
+    # transformers' schedules are torch LambdaLRs: their state has the epoch and LRs, and a
+    # lr_lambdas entry ([None]: a functools.partial saves nothing); the arguments are the
+    # scheduler's own (as a LambdaLR loading a state keeps its lambda).
+    state.pop("lr_lambdas", None)
+    for key in scheduler._state_schema:
+        if key not in state and not key.startswith("_") and key not in ("base_lrs", "last_epoch"):
+            state[key] = scheduler.state_dict()[key]
+
+
 #: Per class (and its subclasses), by name: what else its torch state needs.
 _HOOKS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
     "MultiStepLR": _multi_step,
     "SWALR": _swa,
     "_Composite": _composite,
+    # The modern schedules load the state of the transformers LambdaLR they reproduce.
+    "WarmupStableDecayLR": _transformers_lambda,
+    "InverseSqrtLR": _transformers_lambda,
+    "WarmupCosineLR": _transformers_lambda,
+    "WarmupPolynomialLR": _transformers_lambda,
 }
 
 

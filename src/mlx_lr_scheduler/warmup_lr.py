@@ -10,7 +10,16 @@ from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.composition import _Composite
 from mlx_lr_scheduler.reduce_lr_on_plateau import _metric_value
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import LAST_EPOCH, LR, Arguments, Choice, Function, Integer, Real
+from mlx_lr_scheduler.validation import (
+    LAST_EPOCH,
+    LR,
+    Arguments,
+    Choice,
+    Function,
+    Integer,
+    Real,
+    missing_group_entry,
+)
 
 __all__ = ["WARMUP_TYPES", "WarmupLR", "warmup_lr", "warmup_weight"]
 
@@ -148,15 +157,23 @@ class WarmupLR(_Composite):
         self.warmup_type = ARGUMENTS.check("warmup_type", warmup_type)
         self.start_factor = ARGUMENTS.check("start_factor", start_factor)
         last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
-        for group in groups:
-            group.setdefault("initial_lr", group["lr"])
+        for index, group in enumerate(groups):
+            if last_epoch == -1:
+                group.setdefault("initial_lr", group["lr"])
+            elif "initial_lr" not in group:
+                raise missing_group_entry("initial_lr", index, last_epoch)
         self.base_lrs = [group["initial_lr"] for group in groups]
         self._scheduler = scheduler
         self._schedulers = [] if scheduler is None else [scheduler]
         # A ReduceLROnPlateau after the warmup makes this one step on a metric too.
         self.__dict__["_steps_on_metric"] = scheduler is not None and scheduler._steps_on_metric
         self.last_epoch = last_epoch + 1
-        self._set_epoch_lrs(self.last_epoch)
+        if scheduler is None or self.last_epoch < self.num_warmup_steps:
+            self._set_epoch_lrs(self.last_epoch)
+        else:  # past the warmup (a resume): the scheduler, built at its own epoch, is in force
+            for group, lr in zip(groups, scheduler._last_lr):
+                group.set_lr(lr)
+            self._last_lr = list(scheduler._last_lr)
 
     def _factor(self, epoch: int) -> float:
         start = self.start_factor

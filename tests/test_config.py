@@ -368,6 +368,10 @@ def test_the_shape_of_a_config_is_checked():
         )
     with pytest.raises(TypeError, match="'arguments' must be a list"):
         from_config(opt, {"name": "step_decay", "arguments": "1e-3, 0.9, 10"})
+    with pytest.raises(ValueError, match="a rising cosine"):
+        from_config(opt, {"name": "cosine_decay", "arguments": [1e-4, 10, 1e-3]})
+    with pytest.raises(ValueError, match="a rising linear_schedule after a warmup"):
+        from_config(opt, {"name": "linear_schedule", "arguments": [0.0, 1e-3, 9], "warmup": 3})
     with pytest.raises(ValueError, match=r"step_decay takes 3 to 3 arguments"):
         from_config(opt, {"name": "step_decay", "arguments": [1e-3, 0.9]})
 

@@ -669,6 +669,11 @@ def _build_mlx_lm(optimizer: Any, name: str, block: dict[str, Any]) -> LRSchedul
             "a rising linear_schedule after a warmup is not supported: its learning rate "
             "would exceed the warmup's target (arguments[0])"
         )
+    if name == "cosine_decay" and values["end"] > init:
+        raise ValueError(
+            f"cosine_decay: a rising cosine (end {values['end']!r} > init {init!r}) is not "
+            "supported: end must be <= init"
+        )
     peak = values["end"] if rising else init
     if peak == 0.0 or (warmup and warmup_init > init):
         raise ValueError(

@@ -331,7 +331,10 @@ def test_an_invalid_value_names_the_argument_and_leaves_the_optimizer_alone():
     opt = _optimizer((0.1,))
     with pytest.raises(ValueError, match="step_size must be an integer >= 1, but got 0"):
         from_config(opt, {"name": "StepLR", "step_size": 0})
-    with pytest.raises(TypeError, match=r"T_max must be an integer >= 1, but got '10'"):
+    with pytest.raises(
+        TypeError,
+        match=r"^config\['schedulers'\]\[1\]: T_max must be an integer >= 1, but got '10'",
+    ):
         from_config(
             opt,
             {

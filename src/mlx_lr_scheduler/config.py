@@ -511,6 +511,18 @@ def from_config(optimizer: Any, config: Mapping[str, Any] | str | os.PathLike[st
 
 
 def _build(optimizer: Any, config: Mapping[str, Any], where: str) -> LRScheduler:
+    """The scheduler of ``config``; an error in a nested one says where it is."""
+    try:
+        return _build_named(optimizer, config, where)
+    except (TypeError, ValueError) as error:
+        if where == "config" or type(error) not in (TypeError, ValueError):
+            raise
+        if str(error).startswith(where):
+            raise
+        raise type(error)(f"{where}: {error}") from None
+
+
+def _build_named(optimizer: Any, config: Mapping[str, Any], where: str) -> LRScheduler:
     name = config.get("name")
     if name is None:
         raise ValueError(f"{where} needs a 'name' (the schedule), but has keys {sorted(config)}")

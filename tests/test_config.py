@@ -445,14 +445,41 @@ def test_every_transformers_name_has_a_case():
     assert set(TRANSFORMERS_CASES) == set(TRANSFORMERS_SCHEDULES)
 
 
-@pytest.mark.parametrize("name", sorted(TRANSFORMERS_CASES))
-def test_transformers_name_gives_transformers_learning_rates(name):
+#: More configurations: defaults, no warmup, the other warmup and decay shapes.
+TRANSFORMERS_MORE_CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "linear, no warmup": ("linear", {"num_warmup_steps": 0, "num_training_steps": 33}),
+    "cosine, defaults": ("cosine", {"num_warmup_steps": 3, "num_training_steps": 41}),
+    "cosine_with_restarts, defaults": (
+        "cosine_with_restarts",
+        {"num_warmup_steps": 0, "num_training_steps": 37},
+    ),
+    "polynomial, defaults": ("polynomial", {"num_warmup_steps": 4, "num_training_steps": 29}),
+    "inverse_sqrt, default timescale": ("inverse_sqrt", {"num_warmup_steps": 12}),
+    "cosine_with_min_lr, min_lr_rate": (
+        "cosine_with_min_lr",
+        {"num_warmup_steps": 2, "num_training_steps": 30, "min_lr_rate": 0.05, "num_cycles": 1.5},
+    ),
+    "warmup_stable_decay, stable steps, cosine warmup": (
+        "warmup_stable_decay",
+        {
+            "num_warmup_steps": 6,
+            "num_decay_steps": 9,
+            "num_stable_steps": 11,
+            "warmup_type": "cosine",
+            "decay_type": "linear",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(TRANSFORMERS_CASES) + sorted(TRANSFORMERS_MORE_CASES))
+def test_transformers_name_gives_transformers_learning_rates(label):
+    name, case = TRANSFORMERS_MORE_CASES.get(label, (label, TRANSFORMERS_CASES.get(label, {})))
     import torch
     from transformers import get_scheduler
 
     from oracle import record, torch_optimizer
 
-    case = TRANSFORMERS_CASES[name]
     counts = {key: case[key] for key in ("num_warmup_steps", "num_training_steps") if key in case}
     specific = {key: value for key, value in case.items() if key not in counts}
     torch_sched = get_scheduler(
@@ -469,16 +496,16 @@ def test_transformers_name_gives_transformers_learning_rates(name):
         ours.step(*args)
         theirs_history.append([float(v) for v in torch_sched.get_last_lr()])
         ours_history.append(ours.get_last_lr())
-    TRANSFORMERS_DIFFERENCES[name] = max(
+    TRANSFORMERS_DIFFERENCES[label] = max(
         _relative(a, b)
         for theirs, mine in zip(theirs_history, ours_history)
         for a, b in zip(theirs, mine)
     )
     if name in TRANSFORMERS_ULPS:  # not counted as a parity run: not meant bit-exact
-        assert TRANSFORMERS_DIFFERENCES[name] <= TRANSFORMERS_ULPS[name]
+        assert TRANSFORMERS_DIFFERENCES[label] <= TRANSFORMERS_ULPS[name]
     else:
         assert record(theirs_history, ours_history), (
-            f"{name}: worst relative difference {TRANSFORMERS_DIFFERENCES[name]:.3g}"
+            f"{label}: worst relative difference {TRANSFORMERS_DIFFERENCES[label]:.3g}"
         )
     rebuilt = from_config(_optimizer(), _json(to_config(ours)))
     fresh = from_config(_optimizer(), {"name": name, **case})

@@ -31,7 +31,7 @@ of three vocabularies:
   (``mlx_lm.tuner.utils.build_schedule``), **including its late join**: mlx-lm joins
   the warmup and the schedule at step ``warmup + 1``, so the learning rate stays at
   the first argument for two steps (``warmup`` and ``warmup + 1``) before the schedule
-  starts.
+  starts. A ``decay_rate`` is rounded to float32 first, as MLX raises it in float32.
 
 The scheduler is built from this library's classes, so ``to_config`` of it gives its
 torch-format config. YAML is read with a safe loader that also reads ``1e-5`` as a
@@ -48,6 +48,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import mlx.core as mx
 
 from mlx_lr_scheduler import transformers_names
 from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
@@ -652,6 +654,15 @@ MLX_LM_SCHEDULES: dict[str, tuple[tuple[str, Spec, float | None], ...]] = {
 _MLX_LM_KEYS = ("arguments", "warmup", "warmup_init")
 
 
+def _as_float32(decay_rate: float) -> float:
+    """``decay_rate`` as MLX raises it to the step's power: rounded to float32 (0.99999 is
+    0.9999899864...; over 10^5 steps the two powers differ by 0.14%)."""
+    rounded = float(mx.array(decay_rate, mx.float32).item())
+    if not math.isfinite(rounded):
+        raise ValueError(f"decay_rate must be finite as a float32, but got {decay_rate!r}")
+    return rounded
+
+
 def _build_mlx_lm(optimizer: Any, name: str, block: dict[str, Any]) -> LRScheduler:
     _check_arguments(name, block, _MLX_LM_KEYS)
     parameters = MLX_LM_SCHEDULES[name]
@@ -701,9 +712,10 @@ def _build_mlx_lm(optimizer: Any, name: str, block: dict[str, Any]) -> LRSchedul
 
     main: dict[str, Any]
     if name == "exponential_decay":
-        main = {"name": "ExponentialLR", "gamma": values["decay_rate"]}
+        main = {"name": "ExponentialLR", "gamma": _as_float32(values["decay_rate"])}
     elif name == "step_decay":
-        main = {"name": "StepLR", "step_size": values["step_size"], "gamma": values["decay_rate"]}
+        gamma = _as_float32(values["decay_rate"])
+        main = {"name": "StepLR", "step_size": values["step_size"], "gamma": gamma}
     elif name == "cosine_decay":
         main = {
             "name": "WarmupStableDecayLR",

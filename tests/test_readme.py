@@ -54,5 +54,6 @@ def test_the_readme_has_mlx_blocks():
 
 
 @pytest.mark.parametrize("index", range(len(MLX_BLOCKS)))
-def test_readme_block_runs_as_written(index):
+def test_readme_block_runs_as_written(index, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a block may write files (checkpoints)
     exec(compile(MLX_BLOCKS[index], f"README.md block {index}", "exec"), _namespace())

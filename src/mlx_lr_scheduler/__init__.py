@@ -6,6 +6,7 @@ same names, signatures, defaults, step semantics and ``state_dict`` keys, and
 the same learning rates bit for bit.
 """
 
+from mlx_lr_scheduler.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
 from mlx_lr_scheduler.config import from_config, to_config
 from mlx_lr_scheduler.constant_lr import ConstantLR
@@ -16,9 +17,11 @@ from mlx_lr_scheduler.exponential_lr import ExponentialLR
 from mlx_lr_scheduler.inverse_sqrt_lr import InverseSqrtLR
 from mlx_lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
 from mlx_lr_scheduler.linear_lr import LinearLR
+from mlx_lr_scheduler.lr_finder import LRFindResult, lr_find
 from mlx_lr_scheduler.multi_step_lr import MultiStepLR
 from mlx_lr_scheduler.one_cycle_lr import OneCycleLR
 from mlx_lr_scheduler.polynomial_lr import PolynomialLR
+from mlx_lr_scheduler.preview import Preview, preview
 from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenPlateau
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR
@@ -33,12 +36,14 @@ __version__ = "0.1.0"
 __all__ = [
     "SWALR",
     "ChainedScheduler",
+    "CheckpointError",
     "ConstantLR",
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
     "CyclicLR",
     "ExponentialLR",
     "InverseSqrtLR",
+    "LRFindResult",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
@@ -46,6 +51,7 @@ __all__ = [
     "MultiplicativeLR",
     "OneCycleLR",
     "PolynomialLR",
+    "Preview",
     "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
@@ -55,5 +61,9 @@ __all__ = [
     "WarmupStableDecayLR",
     "WarmupThenPlateau",
     "from_config",
+    "load_checkpoint",
+    "lr_find",
+    "preview",
+    "save_checkpoint",
     "to_config",
 ]

@@ -186,7 +186,7 @@ class LRScheduler:
             values = list(values)
         lrs: list[float] = []
         for group, value in zip(groups, values):
-            lr = float(value)
+            lr = value if type(value) is float else float(value)
             if not 0.0 <= lr < group.record.limit:
                 self._raise_bad_lr([*lrs, lr])
             lrs.append(lr)

@@ -260,6 +260,19 @@ def test_json_and_yaml_files(tmp_path):
     assert to_config(sequence)["schedulers"][0]["start_factor"] == 0.01
 
 
+def test_the_mlx_lr_spec_file_form_is_read(tmp_path):
+    path = tmp_path / "spec.json"
+    path.write_text(
+        '{"name": "SequentialLR", "arguments": {"schedulers": [{"name": "LinearLR", '
+        '"arguments": {"start_factor": 0.5, "total_iters": 2}}, {"name": "StepLR", '
+        '"arguments": {"step_size": 2}}], "milestones": [2]}}'
+    )
+    from mlx_lr_scheduler.spec import parse_spec
+
+    scheduler = from_config(_optimizer((0.1,)), path)
+    _step_both(parse_spec(str(path)).build(_optimizer((0.1,))), scheduler, 9, lambda k: ())
+
+
 def test_an_mlx_lm_training_config_file(tmp_path):
     path = tmp_path / "lora.yml"
     path.write_text(

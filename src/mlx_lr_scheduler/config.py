@@ -11,7 +11,9 @@ of three vocabularies:
   ``{"name": "SequentialLR", "schedulers": [{"name": "LinearLR", "start_factor": 0.1,
   "total_iters": 5}, {"name": "CosineAnnealingLR", "T_max": 95}], "milestones": [5]}``.
 
-  This is the format :func:`to_config` writes. The schedulers of a composite are
+  This is the format :func:`to_config` writes; the ``mlx-lr`` command's SPEC file form,
+  the arguments under an ``"arguments"`` key (``{"name": "StepLR", "arguments":
+  {"step_size": 30}}``), is read too. The schedulers of a composite are
   built on the optimizer first, in order, as one writes them in Python.
 * **transformers** — a name of ``transformers.get_scheduler`` (``"linear"``,
   ``"cosine"``, ...), with ``num_warmup_steps``, ``num_training_steps`` and the
@@ -531,6 +533,12 @@ def _build_named(optimizer: Any, config: Mapping[str, Any], where: str) -> LRSch
     if not isinstance(name, str):
         raise TypeError(f"{where}['name'] must be a string, but got {name!r}")
     arguments = {key: value for key, value in config.items() if key != "name"}
+    if (
+        name in _TORCH
+        and set(arguments) == {"arguments"}
+        and isinstance(arguments["arguments"], Mapping)
+    ):
+        arguments = dict(arguments["arguments"])  # the mlx-lr command's SPEC file form
     if name in _TORCH:
         return _build_torch(optimizer, name, arguments, where)
     if name in transformers_names.TRANSFORMERS_SCHEDULES:

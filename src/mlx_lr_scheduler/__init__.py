@@ -8,6 +8,7 @@ the same learning rates bit for bit.
 
 from mlx_lr_scheduler.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from mlx_lr_scheduler.composition import ChainedScheduler, SequentialLR
+from mlx_lr_scheduler.config import from_config, to_config
 from mlx_lr_scheduler.constant_lr import ConstantLR
 from mlx_lr_scheduler.cosine_annealing_lr import CosineAnnealingLR
 from mlx_lr_scheduler.cosine_annealing_warm_restarts import CosineAnnealingWarmRestarts
@@ -60,10 +61,12 @@ __all__ = [
     "WarmupPolynomialLR",
     "WarmupStableDecayLR",
     "WarmupThenPlateau",
+    "from_config",
     "load_checkpoint",
     "load_checkpoint_distributed",
     "lr_find",
     "preview",
     "save_checkpoint",
     "save_checkpoint_distributed",
+    "to_config",
 ]

@@ -617,3 +617,21 @@ def test_assignment_is_checked_and_replaces_a_schedule():
     with pytest.raises(ValueError, match=r"betas\[1\]"):
         adam.betas = (0.5, 1.0)
     assert adam.betas[0].item() == np.float32(0.9) and adam.betas[1] == 0.999
+
+
+@pytest.mark.parametrize("name", ["OneCycleLR", "CyclicLR"])
+@pytest.mark.parametrize("bound", ["max_momentum", "base_momentum"])
+def test_a_momentum_bound_that_rounds_to_one_in_float32_is_refused_where_torch_takes_it(
+    name, bound
+):
+    arguments = {
+        "OneCycleLR": {"max_lr": 0.1, "total_steps": 10},
+        "CyclicLR": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4},
+    }[name]
+    almost_one = 1 - 1e-8  # in [0, 1) as a float64, 1.0 as the float32 MLX would hold
+    t_opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    getattr(torch.optim.lr_scheduler, name)(t_opt, **arguments, **{bound: almost_one})
+    opt = optim.SGD(learning_rate=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match=rf"{bound} must be in \[0.0, 1.0\) as a float32"):
+        getattr(lr_scheduler, name)(opt, **arguments, **{bound: almost_one})
+    assert type(opt) is optim.SGD  # nothing converted, nothing half-applied

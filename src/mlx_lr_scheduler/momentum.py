@@ -57,7 +57,6 @@ from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import (
     LAST_EPOCH,
     LOADED_LR,
-    check_real,
     missing_group_entry,
     per_group,
 )
@@ -74,8 +73,9 @@ _BOUNDS = ("max_momentum", "base_momentum")
 
 
 def check_momentum(name: str, value: Any) -> float:
-    """A momentum or beta1 must be a real number in [0, 1)."""
-    return check_real(name, value, low=0.0, high=1.0, high_open=True)
+    """A momentum or beta1 must be a real number in [0, 1), also as the float32 the
+    optimizer holds (``1 - 1e-8`` rounds to ``1.0`` there and is refused)."""
+    return optimizers.check_fraction(name, value)
 
 
 def _float32(value: float) -> float:

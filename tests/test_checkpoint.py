@@ -625,3 +625,39 @@ def test_the_benchmark_runs():
     assert result.returncode == 0, result.stderr
     assert "| save: `save_checkpoint` vs `mx.save_safetensors + fsync` |" in result.stdout
     assert "| load: `load_checkpoint` vs `mx.load` |" in result.stdout
+
+
+def _rewrite_manifest(directory, edit):
+    manifest = json.loads((directory / "checkpoint.json").read_text())
+    del manifest["checksum"]
+    edit(manifest)
+    canonical = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+    manifest["checksum"] = hashlib.sha256(canonical).hexdigest()
+    (directory / "checkpoint.json").write_text(json.dumps(manifest))
+
+
+def test_the_optimizer_step_count_and_the_scheduler_epoch_are_checked_against_each_other(
+    saved_run,
+):
+    root, directory, live = saved_run
+    original = (directory / "checkpoint.json").read_text()
+
+    def older_optimizer(manifest):  # the optimizer state from another save than the scheduler
+        manifest["optimizer"]["groups"][0]["step"] -= 1
+
+    _rewrite_manifest(directory, older_optimizer)
+    _refused(root, "holds step 3, the manifest recorded step 2", *live)
+    (directory / "checkpoint.json").write_text(original)
+
+    def other_epoch(manifest):
+        manifest["scheduler"]["last_epoch"] += 1
+
+    _rewrite_manifest(directory, other_epoch)
+    _refused(root, "scheduler state disagrees with its manifest", *live)
+
+
+def test_a_scheduler_bound_to_another_optimizer_is_refused(saved_run):
+    root, _, (model, _optimizer, scheduler) = saved_run
+    _, other_optimizer, _ = build("OneCycleLR-SGD")
+    with pytest.raises(CheckpointError, match="bound to another optimizer"):
+        load_checkpoint(root, model=model, optimizer=other_optimizer, scheduler=scheduler)

@@ -611,6 +611,21 @@ def _check_optimizer_structure(
     _compare_arrays("optimizer state", saved["arrays"], live, allow_new=fresh)
 
 
+def _check_step_counts(groups: list[dict[str, Any]], arrays: dict[str, mx.array]) -> None:
+    """Each group's loaded step count is the one the manifest recorded with the
+    scheduler's ``last_epoch`` at the same save."""
+    for index, group in enumerate(groups):
+        step = arrays.get("step" if "step" in arrays else f"states.{index}.step")
+        if step is None or step.size != 1:
+            continue  # a nested MultiOptimizer: its keys are deeper
+        loaded = int(step.item())
+        if loaded != group["step"]:
+            raise CheckpointError(
+                f"parameter group {index}: the optimizer state holds step {loaded}, the "
+                f"manifest recorded step {group['step']} with the scheduler's state"
+            )
+
+
 def load_checkpoint(
     path: str | os.PathLike[str],
     *,
@@ -681,6 +696,15 @@ def _load(
                 f"the checkpoint holds a {saved_class} scheduler's state, not a "
                 f"{type(scheduler).__name__}'s"
             )
+        if content["scheduler"]["state"].get("last_epoch") != content["scheduler"]["last_epoch"]:
+            raise CheckpointError("the checkpoint's scheduler state disagrees with its manifest")
+    if optimizer is not None and scheduler is not None:
+        bound = getattr(scheduler, "optimizer", optimizer)
+        if bound is not optimizer:
+            raise CheckpointError(
+                "the scheduler is bound to another optimizer than the one given: their step "
+                "counts and learning rates would not belong together"
+            )
 
     # 2. The array files: loaded, hashed, compared with their manifest.
     wanted = [
@@ -689,6 +713,8 @@ def _load(
     arrays = _load_verified(directory, {name: content[name] for name in wanted})
     model_arrays = arrays.get("model", {})
     optimizer_arrays = arrays.get("optimizer", {})
+    if optimizer is not None:
+        _check_step_counts(content["optimizer"]["groups"], optimizer_arrays)
 
     # 3. The writes into the optimizer state, planned.
     plan: list[Any] = []

@@ -215,8 +215,25 @@ def test_table_reads_a_json_spec_file(tmp_path, capsys):
     )
     path.write_text('{"scheduler": "StepLR"}')
     assert_one_line_error(
-        main(["table", str(path), "--steps", "2"]), capsys.readouterr().err, '"name"'
+        main(["table", str(path), "--steps", "2"]), capsys.readouterr().err, "needs a 'name'"
     )
+
+
+def test_table_reads_a_yaml_config_with_a_transformers_name(tmp_path, capsys):
+    import transformers
+
+    path = tmp_path / "schedule.yaml"
+    path.write_text("name: cosine\nnum_warmup_steps: 2\nnum_training_steps: 10\n")
+    assert main(["table", str(path), "--lr", "1.0", "--steps", "10", "--csv"]) == 0
+    ours = [float(line.split(",")[1]) for line in capsys.readouterr().out.splitlines()[1:]]
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    theirs = transformers.get_scheduler("cosine", opt, num_warmup_steps=2, num_training_steps=10)
+    want = []
+    for _ in range(10):
+        want.append(theirs.get_last_lr()[0])
+        opt.step()
+        theirs.step()
+    assert ours == want
 
 
 def test_spec_names_are_the_registry_but_the_callable_ones():

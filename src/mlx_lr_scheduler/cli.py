@@ -189,7 +189,7 @@ def _previews(specs: Sequence[str], arguments: argparse.Namespace) -> list[tuple
     out = []
     for text in specs:
         name = parse_spec(text).name
-        if name in ("ReduceLROnPlateau", "WarmupThenPlateau"):
+        if name in ("ReduceLROnPlateau", "WarmupThenPlateau", "reduce_lr_on_plateau"):
             raise SpecError(
                 f"{name} steps on a metric, which the command does not have: preview it in "
                 "Python with mlx_lr_scheduler.preview(..., metrics=[...])"

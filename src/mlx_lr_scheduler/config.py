@@ -78,7 +78,14 @@ from mlx_lr_scheduler.warmup_lr import WarmupLR
 from mlx_lr_scheduler.warmup_polynomial_lr import WarmupPolynomialLR
 from mlx_lr_scheduler.warmup_stable_decay_lr import WarmupStableDecayLR
 
-__all__ = ["MLX_LM_SCHEDULES", "TRANSFORMERS_ARGUMENTS", "from_config", "register", "to_config"]
+__all__ = [
+    "MLX_LM_SCHEDULES",
+    "TRANSFORMERS_ARGUMENTS",
+    "from_config",
+    "read_config",
+    "register",
+    "to_config",
+]
 
 Arguments = Callable[[Any], dict[str, Any]]
 
@@ -506,7 +513,7 @@ def from_config(optimizer: Any, config: Mapping[str, Any] | str | os.PathLike[st
         step 3: 0.001
         step 4: 0.000999753
     """
-    data = _read(config)
+    data = read_config(config)
     if "name" not in data and "lr_schedule" in data:
         data = _checked_mapping("lr_schedule", data["lr_schedule"])
     groups = param_groups(optimizer)
@@ -773,7 +780,8 @@ def _checked_mapping(where: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
-def _read(config: Any) -> dict[str, Any]:
+def read_config(config: Any) -> dict[str, Any]:
+    """The config as a dict: ``config`` itself, or the .json/.yaml/.yml file it names."""
     if isinstance(config, Mapping):
         return _checked_mapping("config", config)
     if not isinstance(config, (str, os.PathLike)):
@@ -785,7 +793,11 @@ def _read(config: Any) -> dict[str, Any]:
     suffix = path.suffix.lower()
     if suffix == ".json":
         with path.open(encoding="utf-8") as file:
-            return _checked_mapping(f"the config in {path}", json.load(file))
+            try:
+                data = json.load(file)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{str(path)!r} is not valid JSON: {error}") from None
+        return _checked_mapping(f"the config in {path}", data)
     if suffix in (".yaml", ".yml"):
         with path.open(encoding="utf-8") as file:
             return _checked_mapping(f"the config in {path}", _load_yaml(file.read()))

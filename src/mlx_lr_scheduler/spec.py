@@ -15,9 +15,9 @@ them) are accepted. Nothing is evaluated: no other names, attributes, operators,
 lambdas or subscripts. ``LambdaLR`` and ``MultiplicativeLR`` take functions and
 so cannot be written as a SPEC.
 
-A SPEC may also be the path of a JSON file holding
-``{"name": "StepLR", "arguments": {"step_size": 10}}``, where an argument of a
-composite may itself be such an object (or a list of them).
+A SPEC may also be the path of a ``.json``, ``.yaml`` or ``.yml`` config file, read
+by :func:`mlx_lr_scheduler.from_config` (torch, transformers and mlx-lm names; also
+``{"name": "StepLR", "arguments": {"step_size": 10}}``).
 
 Example:
     >>> import mlx.optimizers as optim
@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +45,7 @@ from typing import Any
 import mlx_lr_scheduler
 from mlx_lr_scheduler.registry import SCHEDULES
 
-__all__ = ["SchedulerSpec", "SpecError", "parse_spec", "scheduler_names"]
+__all__ = ["ConfigFileSpec", "SchedulerSpec", "SpecError", "parse_spec", "scheduler_names"]
 
 #: Classes that take functions: a SPEC holds only literals.
 _CALLABLE_TAKING = ("LambdaLR", "MultiplicativeLR")
@@ -127,7 +126,7 @@ def _literal_repr(value: Any) -> str:
     return repr(value)
 
 
-def parse_spec(text: str) -> SchedulerSpec:
+def parse_spec(text: str) -> SchedulerSpec | ConfigFileSpec:
     """Parse a SPEC (a scheduler call, or the path of a JSON file) without evaluating anything.
 
     Raises:
@@ -137,8 +136,10 @@ def parse_spec(text: str) -> SchedulerSpec:
     if not isinstance(text, str):
         raise SpecError(f"a SPEC must be a string, but got {type(text).__name__}")
     stripped = text.strip()
-    if stripped.endswith(".json") or (os.path.isfile(stripped) and "(" not in stripped):
-        return _from_file(stripped)
+    if stripped.endswith((".json", ".yaml", ".yml")) or (
+        os.path.isfile(stripped) and "(" not in stripped
+    ):
+        return ConfigFileSpec(stripped)
     try:
         tree = ast.parse(stripped, mode="eval")
         return _call(tree.body, top=True)
@@ -237,39 +238,41 @@ def _value(node: ast.expr, owner: str, composite: bool) -> Any:
     )
 
 
-def _from_file(path: str) -> SchedulerSpec:
-    try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file)
-    except OSError as error:
-        raise SpecError(f"cannot read SPEC file {path!r}: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise SpecError(f"SPEC file {path!r} is not valid JSON: {error.msg}") from None
-    return _from_json(data, path)
+@dataclass(frozen=True)
+class ConfigFileSpec:
+    """A SPEC that names a config file: built by :func:`mlx_lr_scheduler.from_config`."""
+
+    path: str
+
+    @property
+    def name(self) -> str:
+        """The ``name`` the config gives (a torch class, transformers or mlx-lm name)."""
+        try:
+            return str(_read_config(self.path).get("name", "config"))
+        except (OSError, ValueError, TypeError, ImportError) as error:
+            raise SpecError(f"cannot read SPEC file {self.path!r}: {_reason(error)}") from None
+
+    def build(self, optimizer: Any) -> Any:
+        """Construct the scheduler the file describes on ``optimizer``.
+
+        Raises:
+            SpecError: the file cannot be read or describes no valid scheduler.
+        """
+        from mlx_lr_scheduler.config import from_config
+
+        try:
+            return from_config(optimizer, self.path)
+        except (OSError, ValueError, TypeError, KeyError, ImportError) as error:
+            raise SpecError(f"SPEC file {self.path!r}: {_reason(error)}") from None
 
 
-def _from_json(data: Any, path: str) -> SchedulerSpec:
-    if not isinstance(data, dict) or set(data) - {"name", "arguments"} or "name" not in data:
-        raise SpecError(
-            f'SPEC file {path!r} must hold {{"name": ..., "arguments": {{...}}}}, but got {data!r}'
-        )
-    name, arguments = data["name"], data.get("arguments", {})
-    if not isinstance(arguments, dict):
-        raise SpecError(f"SPEC file {path!r}: arguments must be an object, but got {arguments!r}")
-    # Re-use the text parser's checks: the JSON becomes the same call.
-    if not isinstance(name, str) or not name.isidentifier():
-        raise SpecError(f"SPEC file {path!r}: name must be a scheduler name, but got {name!r}")
-    node = ast.Call(func=ast.Name(id=name), args=[], keywords=[])
-    spec = _call(node, top=True)
-    composite = name in _COMPOSITES
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error.args[0]) if error.args else type(error).__name__
 
-    def convert(value: Any) -> Any:
-        if isinstance(value, dict) and "name" in value and composite:
-            return _from_json(value, path)
-        if isinstance(value, list):
-            return [convert(item) for item in value]
-        if value is None or isinstance(value, (bool, int, float, str, dict)):
-            return value
-        raise SpecError(f"SPEC file {path!r}: unsupported value {value!r}")
 
-    return SchedulerSpec(spec.name, (), {key: convert(value) for key, value in arguments.items()})
+def _read_config(path: str) -> dict[str, Any]:
+    from mlx_lr_scheduler.config import read_config
+
+    return read_config(path)

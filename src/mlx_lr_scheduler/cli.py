@@ -359,6 +359,10 @@ def decay_started_by_hand(steps: int, decide_at: int = 60) -> Preview:
     Warmup 10, stable until ``start_decay()`` is called before update ``decide_at``,
     then a linear decay over 20 updates to 0 (base LR 0.1): a decision a SPEC cannot
     hold, so the run is stepped here, as in training (the update, then the scheduler).
+
+    Example:
+        >>> [round(lr, 3) for lr in decay_started_by_hand(100).lrs[58:63]]  # steps 58 to 62
+        [0.1, 0.1, 0.1, 0.095, 0.09]
     """
     import mlx.core as mx
     import mlx.optimizers as optim

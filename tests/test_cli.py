@@ -1,5 +1,6 @@
 """The ``mlx-lr`` command: bad and code-looking SPECs give one line and exit code 2, ``table
---csv`` equals torch 2.13, plots are written, the demo learns the digits, ``find`` restores."""
+--csv`` equals torch 2.13, plots are written, the demo learns the digits, ``find`` restores,
+the README's pictures are the ones ``mlx-lr pictures`` draws."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import torch.optim.lr_scheduler as torch_lr
 
 import mlx_lr_scheduler
 from mlx_lr_scheduler import demo
-from mlx_lr_scheduler.cli import main
+from mlx_lr_scheduler.cli import FAMILIES, decay_started_by_hand, draw_families, main
 from mlx_lr_scheduler.spec import parse_spec, scheduler_names
 from oracle import record
 
@@ -283,3 +284,41 @@ def test_find_prints_a_suggestion_and_saves_the_plot(tmp_path, capsys):
     suggestion = float(re.search(r"suggested LR: ([\d.e+-]+)", out).group(1))
     assert 1e-5 < suggestion < 1.0
     assert path.read_bytes()[:8] == PNG
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+PICTURES = Path(__file__).resolve().parents[1] / "docs" / "pictures"
+
+
+def test_decay_started_by_hand_follows_the_warmup_stable_decay_formula():
+    # Warmup 10 from 0, stable at 0.1, start_decay() before update 60, linear over 20 to 0.
+    def expected(k):
+        if k < 10:
+            return 0.1 * k / 10
+        if k < 60:
+            return 0.1
+        return 0.1 * max(0.0, 1 - (k - 60) / 20)
+
+    lrs = decay_started_by_hand(100).lrs
+    assert lrs == [pytest.approx(expected(k), rel=1e-12, abs=1e-15) for k in range(100)]
+    assert lrs[59] == lrs[60] == 0.1 and lrs[61] < 0.1 and lrs[80] == 0.0
+
+
+def test_pictures_are_small_deterministic_and_committed_as_drawn(tmp_path):
+    paths = draw_families(str(tmp_path))
+    names = [Path(path).name for path in paths]
+    assert names == [name for name, *_ in FAMILIES] + ["plateau.png"]
+    for path in paths:
+        data = Path(path).read_bytes()
+        assert data[:8] == PNG and 10_000 < len(data) <= 70_000, (path, len(data))
+        # Same bytes as docs/pictures: FAMILIES changed means `mlx-lr pictures docs/pictures`.
+        assert data == (PICTURES / Path(path).name).read_bytes(), Path(path).name
+    assert draw_families(str(tmp_path / "again"))  # deterministic: drawn twice, same bytes
+    for name in names:
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / name).read_bytes()
+
+
+def test_readme_shows_every_picture_and_only_those():
+    shown = set(re.findall(r"docs/pictures/([\w-]+\.png)", README.read_text()))
+    drawn = {name for name, *_ in FAMILIES} | {"plateau.png", "demo.png"}
+    assert shown == drawn == {path.name for path in PICTURES.iterdir()}

@@ -19,7 +19,7 @@ import argparse
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from mlx_lr_scheduler._extras import MissingExtraError, pyplot, require
@@ -239,7 +239,7 @@ def save_plot(
                 color=color,
                 linestyle="--",
                 alpha=0.7,
-                label=f"{momentum_label}: {_short(label, 30)}",
+                label=f"{momentum_label}: {_short(label, 60)}",
             )
     if metric is not None:
         right = right or axes.twinx()
@@ -262,14 +262,14 @@ def save_plot(
         fontsize="small",
         loc="upper center",
         bbox_to_anchor=(0.5, -0.14),
-        ncol=2 if len(labels) > 3 else 1,
+        ncol=2 if len(labels) > 3 and max(map(len, labels)) <= 50 else 1,
         frameon=False,
     )
     figure.savefig(path, dpi=80, bbox_inches="tight")
     plt.close(figure)
 
 
-def _short(label: str, width: int = 60) -> str:
+def _short(label: str, width: int = 80) -> str:
     return label if len(label) <= width else label[: width - 3] + "..."
 
 
@@ -353,8 +353,42 @@ def _find(arguments: argparse.Namespace) -> None:
 
 
 # -- pictures -------------------------------------------------------------------
-#: One picture per schedule family: file name, title, SPECs, optimizer (base LR 0.1).
-FAMILIES: list[tuple[str, str, list[str], str]] = [
+def decay_started_by_hand(steps: int, decide_at: int = 60) -> Preview:
+    """An open-ended ``WarmupStableDecayLR`` whose decay ``start_decay()`` starts mid-run.
+
+    Warmup 10, stable until ``start_decay()`` is called before update ``decide_at``,
+    then a linear decay over 20 updates to 0 (base LR 0.1): a decision a SPEC cannot
+    hold, so the run is stepped here, as in training (the update, then the scheduler).
+
+    Example:
+        >>> [round(lr, 3) for lr in decay_started_by_hand(100).lrs[58:63]]  # steps 58 to 62
+        [0.1, 0.1, 0.1, 0.095, 0.09]
+    """
+    import mlx.core as mx
+    import mlx.optimizers as optim
+
+    from mlx_lr_scheduler import WarmupStableDecayLR
+
+    optimizer = optim.SGD(learning_rate=0.1)
+    scheduler = WarmupStableDecayLR(
+        optimizer, num_warmup_steps=10, num_decay_steps=20, decay_type="linear"
+    )
+    zero = {"unused": mx.zeros((1,))}
+    lrs = []
+    for step in range(steps):
+        lrs.append(scheduler.get_last_lr()[0])
+        optimizer.apply_gradients(zero, zero)
+        if step + 1 == decide_at:
+            scheduler.start_decay()  # the decay starts at the next step
+        scheduler.step()
+    return Preview(list(range(steps)), lrs)
+
+
+#: A curve of a picture: a SPEC, or a label and a function of the number of steps.
+Curve = str | tuple[str, Callable[[int], Preview]]
+
+#: One picture per schedule family: file name, title, curves, optimizer (base LR 0.1).
+FAMILIES: list[tuple[str, str, list[Curve], str]] = [
     (
         "step-decays.png",
         "Step decays (StepLR, MultiStepLR, ExponentialLR, PolynomialLR)",
@@ -396,6 +430,33 @@ FAMILIES: list[tuple[str, str, list[str], str]] = [
         ],
         "sgd",
     ),
+    (
+        "modern-llm.png",
+        "Modern LLM schedules (WarmupStableDecayLR, InverseSqrtLR, WarmupCosineLR)",
+        [
+            "WarmupStableDecayLR(10, 30, 100, decay_type='linear')",
+            "WarmupStableDecayLR(10, 30, 100, decay_type='cosine')",
+            "WarmupStableDecayLR(10, 30, 100, decay_type='1-sqrt')",
+            (
+                "WarmupStableDecayLR(10, 20, decay_type='linear'), start_decay() before step 60",
+                decay_started_by_hand,
+            ),
+            "InverseSqrtLR(num_warmup_steps=10)",
+            "WarmupCosineLR(10, 100, min_lr_rate=0.1)",
+        ],
+        "sgd",
+    ),
+    (
+        "warmups.png",
+        "Warmups in front (WarmupLR), warmup + restarts, warmup + polynomial",
+        [
+            "WarmupLR(StepLR(step_size=30, gamma=0.5), num_warmup_steps=10, start_factor=0.1)",
+            "WarmupLR(CosineAnnealingLR(T_max=90), num_warmup_steps=10, warmup_type='cosine')",
+            "WarmupCosineLR(10, 100, num_cycles=3, hard_restarts=True)",
+            "WarmupPolynomialLR(10, 100, lr_end=0.01, power=2.0)",
+        ],
+        "sgd",
+    ),
 ]
 
 
@@ -404,28 +465,42 @@ def plateau_metric(steps: int) -> list[float]:
     return [max(1.0 / (1 + 0.15 * k), 0.45 - 0.05 * (k // 30)) for k in range(steps)]
 
 
-def _pictures(arguments: argparse.Namespace) -> None:
-    from mlx_lr_scheduler import demo
+def draw_families(directory: str, steps: int = 100) -> list[str]:
+    """Draw each of :data:`FAMILIES`, and the plateau schedules, into ``directory``.
 
-    directory = arguments.directory
+    Returns the paths written.
+    """
     os.makedirs(directory, exist_ok=True)
-    for name, title, specs, optimizer in FAMILIES:
-        curves = [(spec, preview(spec, 100, lr=0.1, optimizer=optimizer)) for spec in specs]
-        save_plot(curves, os.path.join(directory, name), title)
-        print(f"wrote {os.path.join(directory, name)}")
-    metric = plateau_metric(100)
+    paths = []
+    for name, title, family, optimizer in FAMILIES:
+        curves = [
+            (curve, preview(curve, steps, lr=0.1, optimizer=optimizer))
+            if isinstance(curve, str)
+            else (curve[0], curve[1](steps))
+            for curve in family
+        ]
+        paths.append(os.path.join(directory, name))
+        save_plot(curves, paths[-1], title)
+    metric = plateau_metric(steps)
     curves = [
-        (spec, preview(spec, 100, lr=0.1, metrics=metric))
+        (spec, preview(spec, steps, lr=0.1, metrics=metric))
         for spec in [
             "ReduceLROnPlateau(factor=0.5, patience=5)",
             "WarmupThenPlateau(LinearLR(start_factor=0.1, total_iters=10), "
             "ReduceLROnPlateau(factor=0.5, patience=5, threshold=0.01), milestone=10)",
         ]
     ]
-    path = os.path.join(directory, "plateau.png")
-    save_plot(curves, path, "Reduce on plateau (of the dotted metric)", metric=metric)
-    print(f"wrote {path}")
+    paths.append(os.path.join(directory, "plateau.png"))
+    save_plot(curves, paths[-1], "Reduce on plateau (of the dotted metric)", metric=metric)
+    return paths
+
+
+def _pictures(arguments: argparse.Namespace) -> None:
+    from mlx_lr_scheduler import demo
+
+    for path in draw_families(arguments.directory):
+        print(f"wrote {path}")
     result = demo.train(progress=False)
-    path = os.path.join(directory, "demo.png")
+    path = os.path.join(arguments.directory, "demo.png")
     demo.plot_training(result, path)
     print(f"wrote {path} (test accuracy {result.test_accuracy:.2%})")

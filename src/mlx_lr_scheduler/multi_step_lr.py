@@ -145,10 +145,8 @@ def multi_step_lr(
         >>> schedule(mx.arange(5))
         array([1, 0.5, 0.5, 0.25, 0.25], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    epochs = ARGUMENTS.check("milestones", milestones)
-    gamma = ARGUMENTS.check("gamma", gamma)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, epochs, gamma, steps_per_epoch = arguments.values()
     power = sm.Power(gamma)
     boundaries = sm.Boundaries([m * steps_per_epoch for m in epochs])
 
@@ -156,11 +154,4 @@ def multi_step_lr(
         t = sm.check_step(step)
         return sm.finish(base_lr * power(boundaries.count(t)), t)
 
-    return sm.Schedule(
-        schedule,
-        "multi_step_lr",
-        base_lr=base_lr,
-        milestones=epochs,
-        gamma=gamma,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "multi_step_lr", **arguments)

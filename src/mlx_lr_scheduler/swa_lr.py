@@ -231,11 +231,8 @@ def swa_lr(
         >>> schedule(mx.arange(5))
         array([1, 0.75, 0.5, 0.25, 0.25], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    target = ARGUMENTS.check("swa_lr", swa_lr)
-    anneal_epochs = ARGUMENTS.check("anneal_epochs", anneal_epochs)
-    anneal_strategy = ARGUMENTS.check("anneal_strategy", anneal_strategy)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, target, anneal_epochs, anneal_strategy, steps_per_epoch = arguments.values()
     span = max(1, anneal_epochs)
     scale = math.pi / (2 * span)
 
@@ -251,12 +248,4 @@ def swa_lr(
             to_target, to_base = sm.as_float(done) / span, sm.as_float(left) / span
         return sm.finish(target * to_target + base_lr * to_base, t)
 
-    return sm.Schedule(
-        schedule,
-        "swa_lr",
-        base_lr=base_lr,
-        swa_lr=target,
-        anneal_epochs=anneal_epochs,
-        anneal_strategy=anneal_strategy,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "swa_lr", **arguments)

@@ -72,11 +72,9 @@ def _load_extended_real(key: str, value: Any, _n: int) -> float:
     return float(value)
 
 
-def _dump_extended_real(value: float) -> float | str:
-    return repr(value) if math.isinf(value) else value
-
-
-_EXTENDED_REAL = st.Field(_load_extended_real, _dump_extended_real)
+_EXTENDED_REAL = st.Field(
+    _load_extended_real, lambda value: repr(value) if math.isinf(value) else value
+)
 
 
 def _check_threshold(mode: str, threshold: Any, threshold_mode: str) -> float:

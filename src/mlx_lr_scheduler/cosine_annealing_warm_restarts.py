@@ -29,10 +29,7 @@ def _check_position(name: str, value: Any) -> float | int:
         raise TypeError(
             f"{name} must be a real number >= 0, but got {value!r} ({type(value).__name__})"
         )
-    if isinstance(value, numbers.Integral):
-        result: float | int = int(value)
-    else:
-        result = float(value)
+    result = int(value) if isinstance(value, numbers.Integral) else float(value)
     if not (math.isfinite(result) and result >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, but got {result!r}")
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -94,10 +95,7 @@ class MultiStepLR(LRScheduler):
     @milestones.setter
     def milestones(self, value: list[int]) -> None:
         self._milestones = value
-        counts: dict[int, int] = {}
-        for m in value:
-            counts[m] = counts.get(m, 0) + 1
-        self._milestone_counts = counts
+        self._milestone_counts = Counter(value)
 
     def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         count = self._milestone_counts.get(self.last_epoch)

@@ -141,11 +141,9 @@ class SWALR(LRScheduler):
         anneal = _ANNEAL[self._anneal_strategy]
         step = self._step_count - 1
         epochs = self.anneal_epochs
+        span = epochs if epochs > 0 else 1
         if epochs == 0:
             step = step if step > 1 else 1
-            span = 1
-        else:
-            span = epochs
         # max(0, min(1, x)) as conditionals (x is never NaN here): the same values.
         t = (step - 1) / span
         t = t if t < 1 else 1

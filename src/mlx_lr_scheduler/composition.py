@@ -110,13 +110,14 @@ def _check_milestones(name: str, milestones: Any) -> list[int]:
 ARGUMENTS = Arguments(milestones=Check(_check_milestones))
 
 
-def _check_milestone_count(name: str, milestones: list[int], schedules: int) -> list[int]:
-    if len(milestones) != schedules - 1:
+def _check_milestone_count(name: str, milestones: Any, schedules: int) -> list[int]:
+    values = _check_milestones(name, milestones)
+    if len(values) != schedules - 1:
         raise ValueError(
             f"{name} must have one entry fewer than the {schedules} schedules, "
-            f"but got {len(milestones)}: {milestones!r}"
+            f"but got {len(values)}: {values!r}"
         )
-    return milestones
+    return values
 
 
 class SequentialLR(_Composite):
@@ -185,9 +186,7 @@ class SequentialLR(_Composite):
                     f"{owner}: schedulers[{i}] is a {type(child).__name__}; only the first "
                     "scheduler may be a composite (a later one cannot restart at its milestone)"
                 )
-        checked_milestones = _check_milestone_count(
-            "milestones", ARGUMENTS.check("milestones", milestones), len(children)
-        )
+        checked_milestones = _check_milestone_count("milestones", milestones, len(children))
         last_epoch = LAST_EPOCH.check("last_epoch", last_epoch)
         for i, group in enumerate(groups):
             if "initial_lr" not in group:
@@ -339,12 +338,7 @@ def sequential_lr(schedules: Sequence[Any], milestones: Sequence[int]) -> sm.Sch
         array([0.75, 0.853553, 0.146447, 0], dtype=float32)
     """
     functions = _check_schedule_list(schedules)
-    starts = [
-        0,
-        *_check_milestone_count(
-            "milestones", ARGUMENTS.check("milestones", milestones), len(functions)
-        ),
-    ]
+    starts = [0, *_check_milestone_count("milestones", milestones, len(functions))]
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)

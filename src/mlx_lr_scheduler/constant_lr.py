@@ -113,10 +113,8 @@ def constant_lr(
         >>> schedule(mx.arange(4))
         array([0.05, 0.05, 0.1, 0.1], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    factor = ARGUMENTS.check("factor", factor)
-    total_iters = ARGUMENTS.check("total_iters", total_iters)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, factor, total_iters, steps_per_epoch = arguments.values()
     end = total_iters * steps_per_epoch
     scaled = base_lr * factor
 
@@ -124,11 +122,4 @@ def constant_lr(
         t = sm.check_step(step)
         return sm.finish(sm.where(t < end, scaled, base_lr), t)
 
-    return sm.Schedule(
-        schedule,
-        "constant_lr",
-        base_lr=base_lr,
-        factor=factor,
-        total_iters=total_iters,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "constant_lr", **arguments)

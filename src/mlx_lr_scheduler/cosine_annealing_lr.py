@@ -145,10 +145,8 @@ def cosine_annealing_lr(
         >>> schedule(mx.arange(5))
         array([1, 0.853553, 0.5, 0.146447, 0], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    T_max = ARGUMENTS.check("T_max", T_max)
-    eta_min = ARGUMENTS.check("eta_min", eta_min)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, T_max, eta_min, steps_per_epoch = arguments.values()
     # Rise from the lower end with the weight of the upper one: nothing cancels,
     # whichever of base_lr and eta_min is larger.
     low, high = sorted((base_lr, eta_min))
@@ -161,11 +159,4 @@ def cosine_annealing_lr(
         weight = sm.sin_squared(to_trough if base_on_top else T_max - to_trough, scale)
         return sm.finish(low + (high - low) * weight, t)
 
-    return sm.Schedule(
-        schedule,
-        "cosine_annealing_lr",
-        base_lr=base_lr,
-        T_max=T_max,
-        eta_min=eta_min,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "cosine_annealing_lr", **arguments)

@@ -29,10 +29,7 @@ def _check_position(name: str, value: Any) -> float | int:
         raise TypeError(
             f"{name} must be a real number >= 0, but got {value!r} ({type(value).__name__})"
         )
-    if isinstance(value, numbers.Integral):
-        result: float | int = int(value)
-    else:
-        result = float(value)
+    result = int(value) if isinstance(value, numbers.Integral) else float(value)
     if not (math.isfinite(result) and result >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, but got {result!r}")
     return result
@@ -234,11 +231,8 @@ def cosine_annealing_warm_restarts(
         >>> schedule(mx.array([0, 1, 2, 4, 6]))
         array([1, 0.5, 1, 0.5, 1], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    T_0 = ARGUMENTS.check("T_0", T_0)
-    T_mult = ARGUMENTS.check("T_mult", T_mult)
-    eta_min = ARGUMENTS.check("eta_min", eta_min)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, T_0, T_mult, eta_min, steps_per_epoch = arguments.values()
     low, high = sorted((base_lr, eta_min))
     base_on_top = base_lr >= eta_min
     # Every cycle that starts below 2**63: at most 63 of them when T_mult >= 2.
@@ -265,12 +259,4 @@ def cosine_annealing_warm_restarts(
         weight = sm.sin_squared(to_restart if base_on_top else position, cycle_scale)
         return sm.finish(low + (high - low) * weight, t)
 
-    return sm.Schedule(
-        schedule,
-        "cosine_annealing_warm_restarts",
-        base_lr=base_lr,
-        T_0=T_0,
-        T_mult=T_mult,
-        eta_min=eta_min,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "cosine_annealing_warm_restarts", **arguments)

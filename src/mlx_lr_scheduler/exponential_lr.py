@@ -97,15 +97,12 @@ def exponential_lr(base_lr: float, gamma: float, steps_per_epoch: int = 1) -> sm
         >>> schedule(mx.arange(4))
         array([1, 0.5, 0.25, 0.125], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    gamma = ARGUMENTS.check("gamma", gamma)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, gamma, steps_per_epoch = arguments.values()
     power = sm.Power(gamma)
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
         return sm.finish(base_lr * power(sm.epoch_of(t, steps_per_epoch)), t)
 
-    return sm.Schedule(
-        schedule, "exponential_lr", base_lr=base_lr, gamma=gamma, steps_per_epoch=steps_per_epoch
-    )
+    return sm.Schedule(schedule, "exponential_lr", **arguments)

@@ -183,18 +183,11 @@ def lambda_lr(base_lr: float, lr_lambda: LrLambda, steps_per_epoch: int = 1) -> 
         >>> schedule(mx.arange(4))
         array([0.5, 0.25, 0.125, 0.0625], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    lr_lambda = ARGUMENTS.check("lr_lambda", lr_lambda)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, lr_lambda, steps_per_epoch = arguments.values()
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
         return sm.finish(base_lr * lr_lambda(sm.epoch_of(t, steps_per_epoch)), t)
 
-    return sm.Schedule(
-        schedule,
-        "lambda_lr",
-        base_lr=base_lr,
-        lr_lambda=lr_lambda,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "lambda_lr", **arguments)

@@ -145,11 +145,8 @@ def linear_lr(
         >>> schedule(mx.arange(5))
         array([0.25, 0.5, 0.75, 1, 1], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    start_factor = ARGUMENTS.check("start_factor", start_factor)
-    end_factor = ARGUMENTS.check("end_factor", end_factor)
-    total_iters = ARGUMENTS.check("total_iters", total_iters)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, start_factor, end_factor, total_iters, steps_per_epoch = arguments.values()
     start_weight = base_lr * start_factor / total_iters
     end_weight = base_lr * end_factor / total_iters
 
@@ -159,12 +156,4 @@ def linear_lr(
         left = total_iters - done
         return sm.finish(sm.as_float(left) * start_weight + sm.as_float(done) * end_weight, t)
 
-    return sm.Schedule(
-        schedule,
-        "linear_lr",
-        base_lr=base_lr,
-        start_factor=start_factor,
-        end_factor=end_factor,
-        total_iters=total_iters,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "linear_lr", **arguments)

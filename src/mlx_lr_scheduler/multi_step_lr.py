@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -94,10 +95,7 @@ class MultiStepLR(LRScheduler):
     @milestones.setter
     def milestones(self, value: list[int]) -> None:
         self._milestones = value
-        counts: dict[int, int] = {}
-        for m in value:
-            counts[m] = counts.get(m, 0) + 1
-        self._milestone_counts = counts
+        self._milestone_counts = Counter(value)
 
     def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
         count = self._milestone_counts.get(self.last_epoch)
@@ -145,10 +143,8 @@ def multi_step_lr(
         >>> schedule(mx.arange(5))
         array([1, 0.5, 0.5, 0.25, 0.25], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    epochs = ARGUMENTS.check("milestones", milestones)
-    gamma = ARGUMENTS.check("gamma", gamma)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, epochs, gamma, steps_per_epoch = arguments.values()
     power = sm.Power(gamma)
     boundaries = sm.Boundaries([m * steps_per_epoch for m in epochs])
 
@@ -156,11 +152,4 @@ def multi_step_lr(
         t = sm.check_step(step)
         return sm.finish(base_lr * power(boundaries.count(t)), t)
 
-    return sm.Schedule(
-        schedule,
-        "multi_step_lr",
-        base_lr=base_lr,
-        milestones=epochs,
-        gamma=gamma,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "multi_step_lr", **arguments)

@@ -115,21 +115,12 @@ def polynomial_lr(
         >>> schedule(mx.arange(6))
         array([1, 0.5625, 0.25, 0.0625, 0, 0], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    total_iters = ARGUMENTS.check("total_iters", total_iters)
-    power = ARGUMENTS.check("power", power)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, total_iters, power, steps_per_epoch = arguments.values()
 
     def schedule(step: Any) -> Any:
         t = sm.check_step(step)
         left = total_iters - sm.minimum(sm.epoch_of(t, steps_per_epoch), total_iters)
         return sm.finish(base_lr * sm.real_power(sm.as_float(left) / total_iters, power), t)
 
-    return sm.Schedule(
-        schedule,
-        "polynomial_lr",
-        base_lr=base_lr,
-        total_iters=total_iters,
-        power=power,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "polynomial_lr", **arguments)

@@ -72,11 +72,9 @@ def _load_extended_real(key: str, value: Any, _n: int) -> float:
     return float(value)
 
 
-def _dump_extended_real(value: float) -> float | str:
-    return repr(value) if math.isinf(value) else value
-
-
-_EXTENDED_REAL = st.Field(_load_extended_real, _dump_extended_real)
+_EXTENDED_REAL = st.Field(
+    _load_extended_real, lambda value: repr(value) if math.isinf(value) else value
+)
 
 
 def _check_threshold(mode: str, threshold: Any, threshold_mode: str) -> float:
@@ -254,7 +252,12 @@ class ReduceLROnPlateau(LRScheduler):
             bad_epochs = 0
         reductions: list[tuple[int, float]] = []
         if bad_epochs > self.patience:
-            reductions = self._reductions()
+            # The groups whose LR the reduction lowers by more than eps, with their new LR.
+            for index, (group, min_lr) in enumerate(zip(self.param_groups, self.min_lrs)):
+                old_lr = group.get_lr()
+                new_lr = max(old_lr * self.factor, min_lr)
+                if old_lr - new_lr > self.eps:
+                    reductions.append((index, new_lr))
             cooldown_counter, bad_epochs = self.cooldown, 0
         # Everything is computed: apply it all at once.
         self.last_epoch = epoch
@@ -262,16 +265,6 @@ class ReduceLROnPlateau(LRScheduler):
         for index, lr in reductions:
             self.param_groups[index].set_lr(lr)
         self._last_lr = self._group_lrs()
-
-    def _reductions(self) -> list[tuple[int, float]]:
-        """The groups whose LR a reduction lowers by more than ``eps``, with their new LR."""
-        out = []
-        for index, (group, min_lr) in enumerate(zip(self.param_groups, self.min_lrs)):
-            old_lr = group.get_lr()
-            new_lr = max(old_lr * self.factor, min_lr)
-            if old_lr - new_lr > self.eps:
-                out.append((index, new_lr))
-        return out
 
     def _check_state(self, state_dict: Any) -> dict[str, Any]:
         checked = super()._check_state(state_dict)

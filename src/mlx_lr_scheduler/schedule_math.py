@@ -65,8 +65,6 @@ __all__ = [
     "where",
 ]
 
-_FLOAT32 = mx.float32
-_UINT64 = mx.uint64
 #: Largest step (and boundary) held exactly: uint64 tables are built from int64.
 MAX_STEP = 2**63 - 1
 _LN2 = math.log(2.0)
@@ -113,7 +111,7 @@ def check_step(step: Any) -> Any:
     """
     if isinstance(step, mx.array):
         dtype = step.dtype
-        if dtype == _UINT64:
+        if dtype == mx.uint64:
             return step
         if not mx.issubdtype(dtype, mx.integer):
             raise TypeError(
@@ -121,7 +119,7 @@ def check_step(step: Any) -> Any:
             )
         if mx.issubdtype(dtype, mx.signedinteger):
             step = mx.maximum(step, 0)
-        return step.astype(_UINT64)
+        return step.astype(mx.uint64)
     if isinstance(step, bool) or not isinstance(step, numbers.Integral):
         raise TypeError(
             f"step must be an int or an mx.array of integers, but got {step!r} "
@@ -165,7 +163,7 @@ def where(condition: Any, a: Any, b: Any) -> Any:
 
 def as_float(t: Any) -> Any:
     """An integer (or uint64 array) as a float (float32 array): exact below 2**24."""
-    return t.astype(_FLOAT32) if isinstance(t, mx.array) else float(t)
+    return t.astype(mx.float32) if isinstance(t, mx.array) else float(t)
 
 
 def finish(value: Any, t: Any) -> Any:
@@ -173,12 +171,12 @@ def finish(value: Any, t: Any) -> Any:
     if not isinstance(t, mx.array):
         return float(value)
     if isinstance(value, mx.array):
-        if value.dtype != _FLOAT32:
-            value = value.astype(_FLOAT32)
+        if value.dtype != mx.float32:
+            value = value.astype(mx.float32)
         if value.shape != t.shape:
             value = mx.broadcast_to(value, t.shape)
         return value
-    return mx.full(t.shape, value, _FLOAT32)
+    return mx.full(t.shape, value, mx.float32)
 
 
 def difference(t: Any, c: float) -> Any:
@@ -192,11 +190,11 @@ def difference(t: Any, c: float) -> Any:
     if not isinstance(t, mx.array):
         return float(t - whole) - fraction
     if whole < 0:
-        above = (t + min(-whole, MAX_STEP)).astype(_FLOAT32)
+        above = (t + min(-whole, MAX_STEP)).astype(mx.float32)
         return above - fraction if fraction else above
     whole = min(whole, MAX_STEP)
-    above = (mx.maximum(t, whole) - whole).astype(_FLOAT32)
-    below = (whole - mx.minimum(t, whole)).astype(_FLOAT32)
+    above = (mx.maximum(t, whole) - whole).astype(mx.float32)
+    below = (whole - mx.minimum(t, whole)).astype(mx.float32)
     return above - below - fraction if fraction else above - below
 
 
@@ -209,8 +207,8 @@ def sin_squared(d: Any, scale: Any) -> Any:
     float32 array (one scale per element).
     """
     if isinstance(d, mx.array):
-        if d.dtype != _FLOAT32:
-            d = d.astype(_FLOAT32)
+        if d.dtype != mx.float32:
+            d = d.astype(mx.float32)
         return mx.square(mx.sin(d * scale))
     return math.sin(d * scale) ** 2
 
@@ -322,14 +320,14 @@ class Power:
             except OverflowError:
                 return math.inf
         if gamma == 0.0:
-            return mx.where(s == 0, 1.0, 0.0).astype(_FLOAT32)
+            return mx.where(s == 0, 1.0, 0.0).astype(mx.float32)
         if gamma == 1.0:
-            return mx.ones(s.shape, _FLOAT32)
-        p_hi = (s >> _SPLIT).astype(_FLOAT32) * self._m_hi_block
-        p_lo = (s & _LOW_MASK).astype(_FLOAT32) * self._m_hi
+            return mx.ones(s.shape, mx.float32)
+        p_hi = (s >> _SPLIT).astype(mx.float32) * self._m_hi_block
+        p_lo = (s & _LOW_MASK).astype(mx.float32) * self._m_hi
         n_hi = mx.round(p_hi)
         n_lo = mx.round(p_lo)
-        fraction = (p_hi - n_hi) + (p_lo - n_lo) + s.astype(_FLOAT32) * self._m_lo
+        fraction = (p_hi - n_hi) + (p_lo - n_lo) + s.astype(mx.float32) * self._m_lo
         n_rest = mx.round(fraction)
         exponent = (n_hi + n_lo) + n_rest
         return mx.power(2.0, exponent) * mx.exp((fraction - n_rest) * _LN2)
@@ -347,13 +345,13 @@ class Boundaries:
     def __init__(self, values: Sequence[int]) -> None:
         self.values = sorted(min(int(v), MAX_STEP) for v in values)
         size = 1 << len(self.values).bit_length()
-        self._padded = mx.array(self.values + [MAX_STEP] * (size - len(self.values)), _UINT64)
+        self._padded = mx.array(self.values + [MAX_STEP] * (size - len(self.values)), mx.uint64)
 
     def count(self, t: Any) -> Any:
         """The number of boundaries ``<= t``: an ``int``, or a uint64 array."""
         if not isinstance(t, mx.array):
             return bisect_right(self.values, t)
-        position = mx.zeros(t.shape, _UINT64)
+        position = mx.zeros(t.shape, mx.uint64)
         half = self._padded.size // 2
         while half:
             probe = mx.take(self._padded, position + (half - 1))

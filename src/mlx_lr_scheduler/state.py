@@ -10,7 +10,6 @@ from torch's key name to a :class:`Field`. The same declaration drives
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 import numbers
 from collections.abc import Callable, Mapping
@@ -42,10 +41,6 @@ __all__ = [
 CLASS_KEY = "scheduler"
 
 
-def _plain_copy(value: Any) -> Any:
-    return copy.deepcopy(value)
-
-
 @dataclass(frozen=True)
 class Field:
     """One entry of a state dict.
@@ -56,7 +51,7 @@ class Field:
     """
 
     load: Callable[[str, Any, int], Any]
-    dump: Callable[[Any], Any] = dataclasses.field(default=_plain_copy)
+    dump: Callable[[Any], Any] = copy.deepcopy
 
 
 def field(spec: Spec) -> Field:

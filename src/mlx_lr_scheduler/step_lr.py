@@ -110,10 +110,8 @@ def step_lr(
         >>> schedule(mx.arange(5))
         array([0.1, 0.1, 0.05, 0.05, 0.025], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    step_size = ARGUMENTS.check("step_size", step_size)
-    gamma = ARGUMENTS.check("gamma", gamma)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, step_size, gamma, steps_per_epoch = arguments.values()
     power = sm.Power(gamma)
     period = step_size * steps_per_epoch
 
@@ -121,11 +119,4 @@ def step_lr(
         t = sm.check_step(step)
         return sm.finish(base_lr * power(t // period), t)
 
-    return sm.Schedule(
-        schedule,
-        "step_lr",
-        base_lr=base_lr,
-        step_size=step_size,
-        gamma=gamma,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "step_lr", **arguments)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mlx_lr_scheduler import schedule_math as sm
@@ -22,18 +22,10 @@ from mlx_lr_scheduler.validation import (
 __all__ = ["SWALR", "swa_lr"]
 
 
-def _cosine_anneal(t: float) -> float:
-    return (1 - math.cos(math.pi * t)) / 2
-
-
-def _linear_anneal(t: float) -> float:
-    return t
-
-
-_ANNEAL = {"cos": _cosine_anneal, "linear": _linear_anneal}
-
-#: The state_dict key of what torch keeps in the optimizer's param groups (here, swa_lr).
-_GROUPS_KEY = "param_groups"
+_ANNEAL: dict[str, Callable[[float], float]] = {
+    "cos": lambda t: (1 - math.cos(math.pi * t)) / 2,
+    "linear": lambda t: t,
+}
 
 
 ARGUMENTS = Arguments(
@@ -58,10 +50,6 @@ def _load_swa_lrs(key: str, records: Any, n_groups: int) -> list[float]:
             raise ValueError(f"{key}[{i}] must be {{'swa_lr': number}}, but got {record!r}")
         values.append(LOADED_LR.check(f"{key}[{i}]['swa_lr']", record["swa_lr"]))
     return values
-
-
-def _dump_swa_lrs(groups: list[Any]) -> list[dict[str, float]]:
-    return [{"swa_lr": group["swa_lr"]} for group in groups]
 
 
 class SWALR(LRScheduler):
@@ -118,7 +106,9 @@ class SWALR(LRScheduler):
         **st.fields(ARGUMENTS, "anneal_epochs"),
         **LRScheduler._state_schema,
         # Each group's swa_lr, which torch keeps in the optimizer's param groups.
-        _GROUPS_KEY: st.Field(_load_swa_lrs, _dump_swa_lrs),
+        "param_groups": st.Field(
+            _load_swa_lrs, lambda groups: [{"swa_lr": group["swa_lr"]} for group in groups]
+        ),
     }
 
     def __init__(
@@ -151,11 +141,9 @@ class SWALR(LRScheduler):
         anneal = _ANNEAL[self._anneal_strategy]
         step = self._step_count - 1
         epochs = self.anneal_epochs
+        span = epochs if epochs > 0 else 1
         if epochs == 0:
             step = step if step > 1 else 1
-            span = 1
-        else:
-            span = epochs
         # max(0, min(1, x)) as conditionals (x is never NaN here): the same values.
         t = (step - 1) / span
         t = t if t < 1 else 1
@@ -173,7 +161,7 @@ class SWALR(LRScheduler):
         return swa_lr * alpha + start * (1 - alpha)
 
     def _apply_state(self, checked: dict[str, Any]) -> None:
-        swa_lrs = checked.pop(_GROUPS_KEY)
+        swa_lrs = checked.pop("param_groups")
         super()._apply_state(checked)
         self.swa_lrs = swa_lrs
 
@@ -231,11 +219,8 @@ def swa_lr(
         >>> schedule(mx.arange(5))
         array([1, 0.75, 0.5, 0.25, 0.25], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    target = ARGUMENTS.check("swa_lr", swa_lr)
-    anneal_epochs = ARGUMENTS.check("anneal_epochs", anneal_epochs)
-    anneal_strategy = ARGUMENTS.check("anneal_strategy", anneal_strategy)
-    steps_per_epoch = ARGUMENTS.check("steps_per_epoch", steps_per_epoch)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, target, anneal_epochs, anneal_strategy, steps_per_epoch = arguments.values()
     span = max(1, anneal_epochs)
     scale = math.pi / (2 * span)
 
@@ -251,12 +236,4 @@ def swa_lr(
             to_target, to_base = sm.as_float(done) / span, sm.as_float(left) / span
         return sm.finish(target * to_target + base_lr * to_base, t)
 
-    return sm.Schedule(
-        schedule,
-        "swa_lr",
-        base_lr=base_lr,
-        swa_lr=target,
-        anneal_epochs=anneal_epochs,
-        anneal_strategy=anneal_strategy,
-        steps_per_epoch=steps_per_epoch,
-    )
+    return sm.Schedule(schedule, "swa_lr", **arguments)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -264,6 +264,12 @@ class Arguments:
 
     def check(self, name: str, value: Any) -> Any:
         return self.specs[name].check(name, value)
+
+    def check_all(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Each of a schedule function's arguments checked, in order: called first thing
+        as ``ARGUMENTS.check_all(locals())``, it returns the arguments its ``Schedule``
+        records."""
+        return {name: self.check(name, value) for name, value in values.items()}
 
     def per_group(self, name: str, value: Any, n_groups: int) -> list[Any]:
         spec = self.specs[name]

@@ -7,6 +7,7 @@ from typing import Any
 
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.lambda_lr import FactorLR
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import LR, Arguments, Check, Integer
 
@@ -31,7 +32,7 @@ def _timescale(timescale: int | None, num_warmup_steps: int) -> int:
     return timescale if timescale is not None else (num_warmup_steps or 10_000)
 
 
-class InverseSqrtLR(LRScheduler):
+class InverseSqrtLR(FactorLR):
     r"""A linear warmup to the initial learning rate, then its decay as :math:`1/\sqrt{t}`.
 
     .. math:: \eta_t = \eta_0 \cdot \begin{cases}
@@ -96,13 +97,6 @@ class InverseSqrtLR(LRScheduler):
             return float(step) / float(max(1, warmup))
         shift = timescale - warmup
         return 1.0 / math.sqrt((step + shift) / timescale)
-
-    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
-        return base_lr * self._factor(self.last_epoch)
-
-    def _get_closed_form_lr(self) -> list[float]:
-        factor = self._factor(self.last_epoch)
-        return [base_lr * factor for base_lr in self.base_lrs]
 
     def _schedule(self, group: int) -> sm.Schedule:
         return inverse_sqrt_lr(self.base_lrs[group], self.num_warmup_steps, self.timescale)

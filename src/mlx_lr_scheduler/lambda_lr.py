@@ -75,6 +75,24 @@ class _LambdaScheduler(LRScheduler):
                 vars(fn).update(attributes)
 
 
+class FactorLR(LRScheduler):
+    """A scheduler whose learning rate is each group's initial one times ``_factor(epoch)``.
+
+    A :class:`LambdaLR` with one built-in lambda (transformers' schedules): a
+    subclass defines ``_factor``, and it serves both ``get_lr()`` and ``step(epoch)``.
+    """
+
+    def _factor(self, step: int) -> float:
+        raise NotImplementedError
+
+    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
+        return base_lr * self._factor(self.last_epoch)
+
+    def _get_closed_form_lr(self) -> list[float]:
+        factor = self._factor(self.last_epoch)
+        return [base_lr * factor for base_lr in self.base_lrs]
+
+
 class LambdaLR(_LambdaScheduler):
     r"""Set each group's learning rate to its initial value times a function of the epoch.
 

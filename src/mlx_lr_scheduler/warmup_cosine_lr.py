@@ -7,6 +7,7 @@ from typing import Any
 
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.lambda_lr import FactorLR
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import LR, Arguments, Check, Flag, Integer, Real
 
@@ -48,7 +49,7 @@ def _min_lr_rate(min_lr: float | None, min_lr_rate: float | None, lr_init: float
     return 0.0 if min_lr == 0 else min_lr / lr_init
 
 
-class WarmupCosineLR(LRScheduler):
+class WarmupCosineLR(FactorLR):
     r"""A linear warmup to the initial learning rate, then a cosine decay to ``min_lr``.
 
     .. math:: \eta_t = \eta_0 \cdot \begin{cases}
@@ -196,13 +197,6 @@ class WarmupCosineLR(LRScheduler):
             factor = 0.5 * (1.0 + math.cos(math.pi * float(cycles) * 2.0 * progress))
         factor = factor * (1 - rate) + rate
         return max(0.0, factor)
-
-    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
-        return base_lr * self._factor(self.last_epoch)
-
-    def _get_closed_form_lr(self) -> list[float]:
-        factor = self._factor(self.last_epoch)
-        return [base_lr * factor for base_lr in self.base_lrs]
 
     def _schedule(self, group: int) -> sm.Schedule:
         return warmup_cosine_lr(

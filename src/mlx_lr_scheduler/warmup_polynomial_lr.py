@@ -6,6 +6,7 @@ from typing import Any
 
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.lambda_lr import FactorLR
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import LR, Arguments, Integer, Real
 
@@ -29,7 +30,7 @@ def _check_length(num_warmup_steps: int, num_training_steps: int) -> None:
         )
 
 
-class WarmupPolynomialLR(LRScheduler):
+class WarmupPolynomialLR(FactorLR):
     r"""A linear warmup, then a polynomial decay from the initial learning rate to ``lr_end``.
 
     .. math:: \eta_t = \frac{\eta_0}{\eta_{init}} \cdot \begin{cases}
@@ -121,13 +122,6 @@ class WarmupPolynomialLR(LRScheduler):
         pct_remaining = 1 - (step - warmup) / decay_steps
         decay: float = lr_range * pct_remaining**self.power + lr_end
         return decay / lr_init
-
-    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
-        return base_lr * self._factor(self.last_epoch)
-
-    def _get_closed_form_lr(self) -> list[float]:
-        factor = self._factor(self.last_epoch)
-        return [base_lr * factor for base_lr in self.base_lrs]
 
     def _schedule(self, group: int) -> sm.Schedule:
         base_lr = self.base_lrs[group]

@@ -8,6 +8,7 @@ from typing import Any
 
 from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
+from mlx_lr_scheduler.lambda_lr import FactorLR
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.validation import LR, Arguments, Check, Choice, Integer, Real
 from mlx_lr_scheduler.warmup_lr import WARMUP_TYPES, warmup_shape, warmup_weight
@@ -61,7 +62,7 @@ def _decay_start(
     return num_training_steps - num_decay_steps
 
 
-class WarmupStableDecayLR(LRScheduler):
+class WarmupStableDecayLR(FactorLR):
     r"""Warm up, hold the learning rate, then decay it: the warmup-stable-decay (WSD) schedule.
 
     .. math::
@@ -231,13 +232,6 @@ class WarmupStableDecayLR(LRScheduler):
             factor = factor * (1.0 - ratio) + ratio
             return max(0.0, factor)
         return ratio
-
-    def _chain_lr(self, lr: float, base_lr: float, index: int) -> float:
-        return base_lr * self._factor(self.last_epoch)
-
-    def _get_closed_form_lr(self) -> list[float]:
-        factor = self._factor(self.last_epoch)
-        return [base_lr * factor for base_lr in self.base_lrs]
 
     def _schedule(self, group: int) -> sm.Schedule:
         if self.decay_start is None:

@@ -9,21 +9,17 @@ from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.lambda_lr import FactorLR
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import LR, Arguments, Check, Integer
+from mlx_lr_scheduler.validation import LR, Arguments, Integer, OrNone
 
 __all__ = ["InverseSqrtLR", "inverse_sqrt_lr"]
 
 _TIMESCALE = Integer(minimum=1)
 
 
-def _optional_timescale(name: str, value: Any) -> int | None:
-    return None if value is None else _TIMESCALE.check(name, value)
-
-
 ARGUMENTS = Arguments(
     base_lr=LR,
     num_warmup_steps=Integer(minimum=0),
-    timescale=Check(_optional_timescale),
+    timescale=OrNone(_TIMESCALE),
 )
 
 

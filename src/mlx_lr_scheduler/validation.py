@@ -238,6 +238,16 @@ class Check(Spec):
         return self._check(name, value)
 
 
+class OrNone(Spec):
+    """``None`` (the argument is not given), or a value that ``spec`` accepts."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+
+    def check(self, name: str, value: Any) -> Any:
+        return None if value is None else self.spec.check(name, value)
+
+
 #: A learning rate (or a bound of one): a finite number >= 0.
 LR = Real(low=0.0)
 #: A learning rate read from a state: it goes straight to the optimizer's float32.

@@ -9,15 +9,11 @@ from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.lambda_lr import FactorLR
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import LR, Arguments, Check, Flag, Integer, Real
+from mlx_lr_scheduler.validation import LR, Arguments, Flag, Integer, OrNone, Real
 
 __all__ = ["WarmupCosineLR", "warmup_cosine_lr"]
 
 _RATE = Real(low=0.0, high=1.0)
-
-
-def _optional(spec: Any) -> Check:
-    return Check(lambda name, value: None if value is None else spec.check(name, value))
 
 
 ARGUMENTS = Arguments(
@@ -25,9 +21,9 @@ ARGUMENTS = Arguments(
     num_warmup_steps=Integer(minimum=0),
     num_training_steps=Integer(minimum=0),
     num_cycles=Real(low=0.0),
-    min_lr=_optional(LR),
-    min_lr_rate=_optional(_RATE),
-    warmup_lr_rate=_optional(_RATE),
+    min_lr=OrNone(LR),
+    min_lr_rate=OrNone(_RATE),
+    warmup_lr_rate=OrNone(_RATE),
     hard_restarts=Flag(),
     count_from_one=Flag(),
 )

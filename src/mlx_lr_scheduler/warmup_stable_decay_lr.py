@@ -10,7 +10,7 @@ from mlx_lr_scheduler import schedule_math as sm
 from mlx_lr_scheduler import state as st
 from mlx_lr_scheduler.lambda_lr import FactorLR
 from mlx_lr_scheduler.scheduler import LRScheduler
-from mlx_lr_scheduler.validation import LR, Arguments, Check, Choice, Integer, Real
+from mlx_lr_scheduler.validation import LR, Arguments, Choice, Integer, OrNone, Real
 from mlx_lr_scheduler.warmup_lr import WARMUP_TYPES, warmup_shape, warmup_weight
 
 __all__ = ["WarmupStableDecayLR", "warmup_stable_decay_lr"]
@@ -18,17 +18,13 @@ __all__ = ["WarmupStableDecayLR", "warmup_stable_decay_lr"]
 _STEPS = Integer(minimum=0)
 
 
-def _optional_steps(name: str, value: Any) -> int | None:
-    return None if value is None else _STEPS.check(name, value)
-
-
 ARGUMENTS = Arguments(
     base_lr=LR,
     num_warmup_steps=_STEPS,
     num_decay_steps=_STEPS,
-    num_training_steps=Check(_optional_steps),
-    num_stable_steps=Check(_optional_steps),
-    decay_start=Check(_optional_steps),
+    num_training_steps=OrNone(_STEPS),
+    num_stable_steps=OrNone(_STEPS),
+    decay_start=OrNone(_STEPS),
     warmup_type=Choice(*WARMUP_TYPES),
     decay_type=Choice("linear", "cosine", "1-sqrt"),
     min_lr_ratio=Real(low=0.0, high=1.0),

@@ -124,9 +124,9 @@ def inverse_sqrt_lr(
         >>> schedule(mx.array([0, 2, 4, 16]))
         array([0, 0.5, 1, 0.5], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    num_warmup_steps = ARGUMENTS.check("num_warmup_steps", num_warmup_steps)
-    timescale = _timescale(ARGUMENTS.check("timescale", timescale), num_warmup_steps)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, num_warmup_steps, timescale = arguments.values()
+    arguments["timescale"] = timescale = _timescale(timescale, num_warmup_steps)
     warmup_length = max(1, num_warmup_steps)
 
     def schedule(step: Any) -> Any:
@@ -136,10 +136,4 @@ def inverse_sqrt_lr(
         decay = base_lr * sm.real_power(timescale / shifted, 0.5)
         return sm.finish(sm.where(t < num_warmup_steps, warm, decay), t)
 
-    return sm.Schedule(
-        schedule,
-        "inverse_sqrt_lr",
-        base_lr=base_lr,
-        num_warmup_steps=num_warmup_steps,
-        timescale=timescale,
-    )
+    return sm.Schedule(schedule, "inverse_sqrt_lr", **arguments)

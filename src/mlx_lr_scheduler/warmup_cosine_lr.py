@@ -252,16 +252,14 @@ def warmup_cosine_lr(
         >>> schedule(mx.array([1, 2, 3, 5, 6]))
         array([0.5, 1, 0.853553, 0.146447, 0], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    warmup = ARGUMENTS.check("num_warmup_steps", num_warmup_steps)
-    total = ARGUMENTS.check("num_training_steps", num_training_steps)
-    cycles = ARGUMENTS.check("num_cycles", num_cycles)
-    rate = _min_lr_rate(
-        ARGUMENTS.check("min_lr", min_lr), ARGUMENTS.check("min_lr_rate", min_lr_rate), base_lr
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, warmup, total, cycles, min_lr, min_lr_rate, first, hard_restarts, shifted = (
+        arguments.values()
     )
-    first = ARGUMENTS.check("warmup_lr_rate", warmup_lr_rate)
-    hard_restarts = ARGUMENTS.check("hard_restarts", hard_restarts)
-    shifted = ARGUMENTS.check("count_from_one", count_from_one) or first is not None
+    # Recorded as the class passes them: the rate resolved, counting from one implied.
+    del arguments["min_lr"]
+    arguments["min_lr_rate"] = rate = _min_lr_rate(min_lr, min_lr_rate, base_lr)
+    arguments["count_from_one"] = shifted = shifted or first is not None
     length = max(1, total - warmup)
     offset = 1 if shifted else 0
 
@@ -283,15 +281,4 @@ def warmup_cosine_lr(
         decay = rate + (1.0 - rate) * weight
         return sm.finish(base_lr * sm.where(t < warmup, warm, decay), t)
 
-    return sm.Schedule(
-        schedule,
-        "warmup_cosine_lr",
-        base_lr=base_lr,
-        num_warmup_steps=warmup,
-        num_training_steps=total,
-        num_cycles=cycles,
-        min_lr_rate=rate,
-        warmup_lr_rate=first,
-        hard_restarts=hard_restarts,
-        count_from_one=shifted,
-    )
+    return sm.Schedule(schedule, "warmup_cosine_lr", **arguments)

@@ -166,12 +166,9 @@ def warmup_polynomial_lr(
         >>> schedule(mx.array([1, 2, 3, 5, 6]))
         array([0.5, 1, 0.5625, 0.0625, 0], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    warmup = ARGUMENTS.check("num_warmup_steps", num_warmup_steps)
-    total = ARGUMENTS.check("num_training_steps", num_training_steps)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, warmup, total, lr_end, power = arguments.values()
     _check_length(warmup, total)
-    lr_end = ARGUMENTS.check("lr_end", lr_end)
-    power = ARGUMENTS.check("power", power)
     if lr_end > base_lr:
         raise ValueError(f"lr_end must be at most base_lr ({base_lr!r}), but got {lr_end!r}")
     length = total - warmup
@@ -185,12 +182,4 @@ def warmup_polynomial_lr(
         after = sm.where(t > total, lr_end, decay)
         return sm.finish(sm.where(t < warmup, warm, after), t)
 
-    return sm.Schedule(
-        schedule,
-        "warmup_polynomial_lr",
-        base_lr=base_lr,
-        num_warmup_steps=warmup,
-        num_training_steps=total,
-        lr_end=lr_end,
-        power=power,
-    )
+    return sm.Schedule(schedule, "warmup_polynomial_lr", **arguments)

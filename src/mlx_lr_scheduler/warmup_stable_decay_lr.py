@@ -291,27 +291,15 @@ def warmup_stable_decay_lr(
         >>> schedule(mx.array([1, 3, 5, 7, 8]))
         array([0.5, 1, 0.75, 0.25, 0], dtype=float32)
     """
-    base_lr = ARGUMENTS.check("base_lr", base_lr)
-    num_warmup_steps = ARGUMENTS.check("num_warmup_steps", num_warmup_steps)
-    num_decay_steps = ARGUMENTS.check("num_decay_steps", num_decay_steps)
-    num_training_steps = ARGUMENTS.check("num_training_steps", num_training_steps)
-    num_stable_steps = ARGUMENTS.check("num_stable_steps", num_stable_steps)
-    start = _decay_start(num_warmup_steps, num_decay_steps, num_training_steps, num_stable_steps)
+    arguments = ARGUMENTS.check_all(locals())
+    base_lr, warmup, decay, training, stable, *shape = arguments.values()
+    start = _decay_start(warmup, decay, training, stable)
     if start is None:
         raise ValueError(
             "warmup_stable_decay_lr needs num_training_steps or num_stable_steps "
             "(a schedule function has a fixed length), but got neither"
         )
-    return _wsd(
-        base_lr,
-        num_warmup_steps,
-        start,
-        num_decay_steps,
-        ARGUMENTS.check("warmup_type", warmup_type),
-        ARGUMENTS.check("decay_type", decay_type),
-        ARGUMENTS.check("min_lr_ratio", min_lr_ratio),
-        ARGUMENTS.check("num_cycles", num_cycles),
-    )
+    return _wsd(base_lr, warmup, start, decay, *shape)
 
 
 def _decay_weight(a: Any, length: int, decay_type: str, num_cycles: float) -> Any:

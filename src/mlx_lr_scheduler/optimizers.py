@@ -292,9 +292,25 @@ class _ScheduledValues:
         Python branch on them."""
         return super().apply_single(gradient, parameter, state)  # type: ignore[misc]
 
+    def _keep_schedules(self, **values: Any) -> None:
+        """After MLX's constructor has put the first values in the state: each value that
+        is a schedule replaces it (and is evaluated from then on)."""
+        for name, value in values.items():
+            if callable(value):
+                setattr(self, name, value)
+
+
+class _MomentumAndDecay(_ScheduledValues):
+    """SGD's and Muon's scheduled values: the momentum and the weight decay."""
+
+    _attributes = ("momentum", "weight_decay")
+    _state_keys = (MOMENTUM_KEY, WEIGHT_DECAY_KEY)
+    momentum = _MOMENTUM
+    weight_decay = _WEIGHT_DECAY
+
 
 # -- the optimizers ----------------------------------------------------------------------
-class SGD(_ScheduledValues, optim.SGD):  # type: ignore[misc]
+class SGD(_MomentumAndDecay, optim.SGD):  # type: ignore[misc]
     r"""``mlx.optimizers.SGD`` whose ``momentum`` and ``weight_decay`` may be schedules.
 
     .. math::
@@ -330,11 +346,6 @@ class SGD(_ScheduledValues, optim.SGD):  # type: ignore[misc]
         array(0.85, dtype=float32)
     """
 
-    _attributes = ("momentum", "weight_decay")
-    _state_keys = (MOMENTUM_KEY, WEIGHT_DECAY_KEY)
-    momentum = _MOMENTUM
-    weight_decay = _WEIGHT_DECAY
-
     def __init__(
         self,
         learning_rate: Any,
@@ -353,10 +364,7 @@ class SGD(_ScheduledValues, optim.SGD):  # type: ignore[misc]
             )
         # MLX assigns the values, which puts them in the state; then the schedules.
         super().__init__(learning_rate, first_momentum, first_decay, dampening, nesterov)
-        if callable(momentum):
-            self.momentum = momentum
-        if callable(weight_decay):
-            self.weight_decay = weight_decay
+        self._keep_schedules(momentum=momentum, weight_decay=weight_decay)
 
     def _scheduled_update(
         self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]
@@ -472,8 +480,7 @@ class AdamW(_ScheduledValues, optim.AdamW):  # type: ignore[misc]
         super().__init__(learning_rate, list(first), eps, first_decay, bias_correction)
         if callable(betas[0]):
             self.betas = betas
-        if callable(weight_decay):
-            self.weight_decay = weight_decay
+        self._keep_schedules(weight_decay=weight_decay)
 
 
 class Adamax(_ScheduledValues, optim.Adamax):  # type: ignore[misc]
@@ -548,8 +555,7 @@ class Lion(_ScheduledValues, optim.Lion):  # type: ignore[misc]
         super().__init__(learning_rate, list(first), first_decay)
         if callable(betas[0]):
             self.betas = betas
-        if callable(weight_decay):
-            self.weight_decay = weight_decay
+        self._keep_schedules(weight_decay=weight_decay)
 
     def _scheduled_update(
         self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]
@@ -564,7 +570,7 @@ class Lion(_ScheduledValues, optim.Lion):  # type: ignore[misc]
         return parameter - lr * mx.sign(c)
 
 
-class Muon(_ScheduledValues, optim.Muon):  # type: ignore[misc]
+class Muon(_MomentumAndDecay, optim.Muon):  # type: ignore[misc]
     r"""``mlx.optimizers.Muon`` whose ``momentum`` and ``weight_decay`` may be schedules.
 
     .. math::
@@ -590,11 +596,6 @@ class Muon(_ScheduledValues, optim.Muon):  # type: ignore[misc]
         (array(0.85, dtype=float32), array(0.01, dtype=float32))
     """
 
-    _attributes = ("momentum", "weight_decay")
-    _state_keys = (MOMENTUM_KEY, WEIGHT_DECAY_KEY)
-    momentum = _MOMENTUM
-    weight_decay = _WEIGHT_DECAY
-
     def __init__(
         self,
         learning_rate: Any,
@@ -607,10 +608,7 @@ class Muon(_ScheduledValues, optim.Muon):  # type: ignore[misc]
         first_decay = _first_value("weight_decay", weight_decay, check_decay, _STEP_0)
         ns_steps = check_int("ns_steps", ns_steps, minimum=0)
         super().__init__(learning_rate, first_momentum, first_decay, nesterov, ns_steps)
-        if callable(momentum):
-            self.momentum = momentum
-        if callable(weight_decay):
-            self.weight_decay = weight_decay
+        self._keep_schedules(momentum=momentum, weight_decay=weight_decay)
 
     def _scheduled_update(
         self, gradient: mx.array, parameter: mx.array, state: dict[str, Any]

@@ -72,6 +72,7 @@ from mlx_lr_scheduler.reduce_lr_on_plateau import ReduceLROnPlateau, WarmupThenP
 from mlx_lr_scheduler.scheduler import LRScheduler
 from mlx_lr_scheduler.step_lr import StepLR
 from mlx_lr_scheduler.swa_lr import SWALR
+from mlx_lr_scheduler.transformers_names import TRANSFORMERS_ARGUMENTS
 from mlx_lr_scheduler.validation import Integer, Real, Spec
 from mlx_lr_scheduler.warmup_cosine_lr import WarmupCosineLR
 from mlx_lr_scheduler.warmup_lr import WarmupLR
@@ -614,39 +615,6 @@ def _build_transformers(optimizer: Any, name: str, arguments: dict[str, Any]) ->
     _check_arguments(name, arguments, valid)
     builder = transformers_names.TRANSFORMERS_SCHEDULES[name]
     return builder(optimizer, **arguments)
-
-
-#: The arguments transformers' schedule functions take beyond the optimizer and the
-#: step counts (``get_scheduler``'s ``scheduler_specific_kwargs``).
-TRANSFORMERS_ARGUMENTS: dict[str, tuple[str, ...]] = {
-    "linear": (),
-    "cosine": ("num_cycles",),
-    "cosine_with_restarts": ("num_cycles",),
-    "polynomial": ("lr_end", "power"),
-    "constant": (),
-    "constant_with_warmup": (),
-    "inverse_sqrt": ("timescale",),
-    "reduce_lr_on_plateau": (
-        "mode",
-        "factor",
-        "patience",
-        "threshold",
-        "threshold_mode",
-        "cooldown",
-        "min_lr",
-        "eps",
-    ),
-    "cosine_with_min_lr": ("num_cycles", "min_lr", "min_lr_rate"),
-    "cosine_warmup_with_min_lr": ("num_cycles", "min_lr", "min_lr_rate", "warmup_lr_rate"),
-    "warmup_stable_decay": (
-        "num_decay_steps",
-        "num_stable_steps",
-        "warmup_type",
-        "decay_type",
-        "min_lr_ratio",
-        "num_cycles",
-    ),
-}
 
 
 # -- mlx-lm ---------------------------------------------------------------------------

@@ -46,8 +46,43 @@ def _required(name: str, argument: str, value: int | None) -> int:
     return value
 
 
-def _only(name: str, kwargs: dict[str, Any], *allowed: str) -> dict[str, Any]:
-    """``kwargs``, if each is an argument transformers' function for ``name`` takes."""
+#: The arguments transformers' schedule functions take beyond the optimizer and the
+#: step counts (``get_scheduler``'s ``scheduler_specific_kwargs``).
+TRANSFORMERS_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "linear": (),
+    "cosine": ("num_cycles",),
+    "cosine_with_restarts": ("num_cycles",),
+    "polynomial": ("lr_end", "power"),
+    "constant": (),
+    "constant_with_warmup": (),
+    "inverse_sqrt": ("timescale",),
+    "reduce_lr_on_plateau": (
+        "mode",
+        "factor",
+        "patience",
+        "threshold",
+        "threshold_mode",
+        "cooldown",
+        "min_lr",
+        "eps",
+    ),
+    "cosine_with_min_lr": ("num_cycles", "min_lr", "min_lr_rate"),
+    "cosine_warmup_with_min_lr": ("num_cycles", "min_lr", "min_lr_rate", "warmup_lr_rate"),
+    "warmup_stable_decay": (
+        "num_decay_steps",
+        "num_stable_steps",
+        "warmup_type",
+        "decay_type",
+        "min_lr_ratio",
+        "num_cycles",
+    ),
+}
+
+
+def _only(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs``, if each is an argument transformers' function for ``name`` takes (or
+    ``last_epoch``, which the scheduler takes)."""
+    allowed = (*TRANSFORMERS_ARGUMENTS[name], "last_epoch")
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
         raise TypeError(
@@ -106,7 +141,7 @@ def linear(
     a :class:`LambdaLR` of :class:`LinearDecayWithWarmup`."""
     warmup = _required("linear", "num_warmup_steps", num_warmup_steps)
     total = _required("linear", "num_training_steps", num_training_steps)
-    kwargs = _only("linear", scheduler_specific_kwargs, "last_epoch")
+    kwargs = _only("linear", scheduler_specific_kwargs)
     return LambdaLR(optimizer, LinearDecayWithWarmup(warmup, total), **kwargs)
 
 
@@ -119,7 +154,7 @@ def cosine(
     """transformers' ``cosine``: a :class:`WarmupCosineLR`."""
     warmup = _required("cosine", "num_warmup_steps", num_warmup_steps)
     total = _required("cosine", "num_training_steps", num_training_steps)
-    kwargs = _only("cosine", scheduler_specific_kwargs, "num_cycles", "last_epoch")
+    kwargs = _only("cosine", scheduler_specific_kwargs)
     return WarmupCosineLR(optimizer, warmup, total, **kwargs)
 
 
@@ -133,7 +168,7 @@ def cosine_with_restarts(
     name = "cosine_with_restarts"
     warmup = _required(name, "num_warmup_steps", num_warmup_steps)
     total = _required(name, "num_training_steps", num_training_steps)
-    kwargs = _only(name, scheduler_specific_kwargs, "num_cycles", "last_epoch")
+    kwargs = _only(name, scheduler_specific_kwargs)
     kwargs.setdefault("num_cycles", 1)
     return WarmupCosineLR(optimizer, warmup, total, hard_restarts=True, **kwargs)
 
@@ -147,7 +182,7 @@ def polynomial(
     """transformers' ``polynomial``: a :class:`WarmupPolynomialLR`."""
     warmup = _required("polynomial", "num_warmup_steps", num_warmup_steps)
     total = _required("polynomial", "num_training_steps", num_training_steps)
-    kwargs = _only("polynomial", scheduler_specific_kwargs, "lr_end", "power", "last_epoch")
+    kwargs = _only("polynomial", scheduler_specific_kwargs)
     return WarmupPolynomialLR(optimizer, warmup, total, **kwargs)
 
 
@@ -182,7 +217,7 @@ def inverse_sqrt(
 ) -> LRScheduler:
     """transformers' ``inverse_sqrt``: an :class:`InverseSqrtLR` (``num_training_steps`` unused)."""
     warmup = _required("inverse_sqrt", "num_warmup_steps", num_warmup_steps)
-    kwargs = _only("inverse_sqrt", scheduler_specific_kwargs, "timescale", "last_epoch")
+    kwargs = _only("inverse_sqrt", scheduler_specific_kwargs)
     return InverseSqrtLR(optimizer, warmup, **kwargs)
 
 
@@ -208,9 +243,7 @@ def cosine_with_min_lr(
     name = "cosine_with_min_lr"
     warmup = _required(name, "num_warmup_steps", num_warmup_steps)
     total = _required(name, "num_training_steps", num_training_steps)
-    kwargs = _only(
-        name, scheduler_specific_kwargs, "num_cycles", "last_epoch", "min_lr", "min_lr_rate"
-    )
+    kwargs = _only(name, scheduler_specific_kwargs)
     _min_lr_given(name, kwargs)
     return WarmupCosineLR(optimizer, warmup, total, **kwargs)
 
@@ -226,15 +259,7 @@ def cosine_warmup_with_min_lr(
     name = "cosine_warmup_with_min_lr"
     warmup = _required(name, "num_warmup_steps", num_warmup_steps)
     total = _required(name, "num_training_steps", num_training_steps)
-    kwargs = _only(
-        name,
-        scheduler_specific_kwargs,
-        "num_cycles",
-        "last_epoch",
-        "min_lr",
-        "min_lr_rate",
-        "warmup_lr_rate",
-    )
+    kwargs = _only(name, scheduler_specific_kwargs)
     _min_lr_given(name, kwargs)
     return WarmupCosineLR(optimizer, warmup, total, count_from_one=True, **kwargs)
 
@@ -250,17 +275,7 @@ def warmup_stable_decay(
     ``num_stable_steps``)."""
     name = "warmup_stable_decay"
     warmup = _required(name, "num_warmup_steps", num_warmup_steps)
-    kwargs = _only(
-        name,
-        scheduler_specific_kwargs,
-        "num_decay_steps",
-        "num_stable_steps",
-        "warmup_type",
-        "decay_type",
-        "min_lr_ratio",
-        "num_cycles",
-        "last_epoch",
-    )
+    kwargs = _only(name, scheduler_specific_kwargs)
     if "num_decay_steps" not in kwargs:
         raise TypeError(f"{name} requires num_decay_steps in the scheduler_specific_kwargs")
     if num_training_steps is None and kwargs.get("num_stable_steps") is None:

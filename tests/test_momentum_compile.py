@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 from mlx.utils import tree_flatten
+from small_mlp import MLP, flat, make_train_step, torch_mlp, training_data
 
 from mlx_lr_scheduler import CyclicLR, OneCycleLR, optimizers
 from oracle import MLX, TORCH
@@ -24,52 +25,18 @@ STEPS = 24
 # that does not take effect is off by 1e-2 to 1e-1 (see the naive tests).
 TOLERANCE = 1e-4
 
-_rng = np.random.default_rng(0)
-WEIGHTS = {
-    "l1.weight": _rng.standard_normal((16, 4)).astype(np.float32) * 0.5,
-    "l1.bias": _rng.standard_normal(16).astype(np.float32) * 0.1,
-    "l2.weight": _rng.standard_normal((1, 16)).astype(np.float32) * 0.3,
-    "l2.bias": np.zeros(1, np.float32),
-}
-INPUTS = _rng.standard_normal((STEPS, 32, 4)).astype(np.float32)
-TARGETS = np.sin(INPUTS.sum(axis=2, keepdims=True)).astype(np.float32)
+WEIGHTS, INPUTS, TARGETS = training_data(seed=0, steps=STEPS)
 
 
 # -- the same training run in MLX (eager or compiled) and in torch ---------------------------------
 
 
-class MLP(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.l1 = nn.Linear(4, 16)
-        self.l2 = nn.Linear(16, 1)
-        self.load_weights([(name, mx.array(value)) for name, value in WEIGHTS.items()])
-
-    def __call__(self, x):
-        return self.l2(nn.tanh(self.l1(x)))
-
-
-def _flat(named):
-    return np.concatenate([np.asarray(named[name]).ravel() for name in sorted(WEIGHTS)])
-
-
 def mlx_run(optimizer, make_scheduler, *, compiled, before_step=None):
     """Train for STEPS steps; return the parameters after each step and the trace count then."""
-    model = MLP()
+    model = MLP(WEIGHTS)
     scheduler = make_scheduler(optimizer) if make_scheduler else None
     optimizer.init(model.trainable_parameters())  # the state's shape is fixed from here on
-    loss_and_grad = nn.value_and_grad(model, lambda m, x, y: ((m(x) - y) ** 2).mean())
-    traces = [0]
-
-    def train_step(x, y):
-        traces[0] += 1  # Python runs here only when the step is traced
-        loss, grads = loss_and_grad(model, x, y)
-        optimizer.update(model, grads)
-        return loss
-
-    if compiled:
-        state = [model.state, optimizer.state]
-        train_step = partial(mx.compile, inputs=state, outputs=state)(train_step)
+    train_step, traces = make_train_step(model, optimizer, compiled=compiled)
     params, trace_counts = [], []
     for k in range(STEPS):
         if before_step is not None:
@@ -78,17 +45,13 @@ def mlx_run(optimizer, make_scheduler, *, compiled, before_step=None):
         mx.eval(model.state, optimizer.state)
         if scheduler is not None:
             scheduler.step()
-        params.append(_flat(dict(tree_flatten(model.parameters()))))
+        params.append(flat(dict(tree_flatten(model.parameters()))))
         trace_counts.append(traces[0])
     return np.array(params), trace_counts
 
 
 def torch_run(make_optimizer, make_scheduler):
-    l1, l2 = torch.nn.Linear(4, 16), torch.nn.Linear(16, 1)
-    named = {"l1.weight": l1.weight, "l1.bias": l1.bias, "l2.weight": l2.weight, "l2.bias": l2.bias}
-    with torch.no_grad():
-        for name, tensor in named.items():
-            tensor.copy_(torch.from_numpy(WEIGHTS[name]))
+    forward, named = torch_mlp(WEIGHTS)
     optimizer = make_optimizer(list(named.values()))
     scheduler = make_scheduler(optimizer)
     params, momenta = [], []
@@ -96,11 +59,11 @@ def torch_run(make_optimizer, make_scheduler):
         g = optimizer.param_groups[0]
         momenta.append(g["betas"][0] if "betas" in g else g["momentum"])
         optimizer.zero_grad()
-        out = l2(torch.tanh(l1(torch.from_numpy(INPUTS[k]))))
+        out = forward(torch.from_numpy(INPUTS[k]))
         ((out - torch.from_numpy(TARGETS[k])) ** 2).mean().backward()
         optimizer.step()
         scheduler.step()
-        params.append(_flat({name: t.detach().numpy() for name, t in named.items()}))
+        params.append(flat({name: t.detach().numpy() for name, t in named.items()}))
     return np.array(params), momenta
 
 
@@ -297,7 +260,7 @@ def test_scheduled_beta1_takes_effect_in_a_compiled_step(kind):
 
 @pytest.mark.parametrize("kind", ["Adam", "SGD"])
 def test_low_precision_parameters_keep_their_dtype(kind):
-    model = MLP()
+    model = MLP(WEIGHTS)
     model.set_dtype(mx.bfloat16)
     opt = getattr(optim, kind)(learning_rate=0.01)
     CyclicLR(opt, 0.001, 0.01, step_size_up=2)

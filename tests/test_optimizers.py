@@ -11,7 +11,6 @@ pickling, and the argument checks.
 
 import math
 import pickle
-from functools import partial
 
 import mlx.core as mx
 import mlx.nn as nn
@@ -20,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 from mlx.utils import tree_flatten
+from small_mlp import MLP, flat, make_train_step, torch_mlp, training_data
 
 import mlx_lr_scheduler as lr_scheduler
 from mlx_lr_scheduler import CyclicLR, OneCycleLR, optimizers, schedules
@@ -30,50 +30,16 @@ STEPS = 32
 # does not take effect is off by 1e-2 and more.
 TOLERANCE = 2e-5
 
-_rng = np.random.default_rng(1)
-WEIGHTS = {
-    "l1.weight": _rng.standard_normal((16, 4)).astype(np.float32) * 0.5,
-    "l1.bias": _rng.standard_normal(16).astype(np.float32) * 0.1,
-    "l2.weight": _rng.standard_normal((1, 16)).astype(np.float32) * 0.3,
-    "l2.bias": np.zeros(1, np.float32),
-}
-INPUTS = _rng.standard_normal((STEPS, 32, 4)).astype(np.float32)
-TARGETS = np.sin(INPUTS.sum(axis=2, keepdims=True)).astype(np.float32)
-
-
-class MLP(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.l1 = nn.Linear(4, 16)
-        self.l2 = nn.Linear(16, 1)
-        self.load_weights([(name, mx.array(value)) for name, value in WEIGHTS.items()])
-
-    def __call__(self, x):
-        return self.l2(nn.tanh(self.l1(x)))
-
-
-def _flat(named):
-    return np.concatenate([np.asarray(named[name]).ravel() for name in sorted(WEIGHTS)])
+WEIGHTS, INPUTS, TARGETS = training_data(seed=1, steps=STEPS)
 
 
 def mlx_train(optimizer, *, compiled=True, before_step=None, after_step=None, dtype=None):
     """Train STEPS steps; the parameters after each step, and the number of traces."""
-    model = MLP()
+    model = MLP(WEIGHTS)
     if dtype is not None:
         model.set_dtype(dtype)
     optimizer.init(model.trainable_parameters())
-    loss_and_grad = nn.value_and_grad(model, lambda m, x, y: ((m(x) - y) ** 2).mean())
-    traces = [0]
-
-    def train_step(x, y):
-        traces[0] += 1  # Python runs here only while tracing
-        loss, grads = loss_and_grad(model, x, y)
-        optimizer.update(model, grads)
-        return loss
-
-    if compiled:
-        state = [model.state, optimizer.state]
-        train_step = partial(mx.compile, inputs=state, outputs=state)(train_step)
+    train_step, traces = make_train_step(model, optimizer, compiled=compiled)
     params = []
     for k in range(STEPS):
         if before_step is not None:
@@ -86,17 +52,13 @@ def mlx_train(optimizer, *, compiled=True, before_step=None, after_step=None, dt
         if after_step is not None:
             after_step()
         named = {k: v.astype(mx.float32) for k, v in tree_flatten(model.parameters())}
-        params.append(_flat(named))
+        params.append(flat(named))
     return np.array(params), traces[0]
 
 
 def torch_train(make_optimizer, *, scheduler=None, before_step=None):
     """The same run in torch: the parameters after each step."""
-    l1, l2 = torch.nn.Linear(4, 16), torch.nn.Linear(16, 1)
-    named = {"l1.weight": l1.weight, "l1.bias": l1.bias, "l2.weight": l2.weight, "l2.bias": l2.bias}
-    with torch.no_grad():
-        for name, tensor in named.items():
-            tensor.copy_(torch.from_numpy(WEIGHTS[name]))
+    forward, named = torch_mlp(WEIGHTS)
     opt = make_optimizer(list(named.values()))
     sched = scheduler(opt) if scheduler is not None else None
     params = []
@@ -104,12 +66,12 @@ def torch_train(make_optimizer, *, scheduler=None, before_step=None):
         if before_step is not None:
             before_step(k, opt)
         opt.zero_grad()
-        out = l2(torch.tanh(l1(torch.from_numpy(INPUTS[k]))))
+        out = forward(torch.from_numpy(INPUTS[k]))
         ((out - torch.from_numpy(TARGETS[k])) ** 2).mean().backward()
         opt.step()
         if sched is not None:
             sched.step()
-        params.append(_flat({name: t.detach().numpy() for name, t in named.items()}))
+        params.append(flat({name: t.detach().numpy() for name, t in named.items()}))
     return np.array(params)
 
 

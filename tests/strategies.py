@@ -198,6 +198,14 @@ def learning_rates() -> hs.SearchStrategy[float]:
     )
 
 
+def decimal_lrs(smallest_exponent: int = -6) -> hs.SearchStrategy[float]:
+    """Learning rates ``m * 10**e`` as typed: ``m`` of up to four digits, ``e`` from
+    ``smallest_exponent`` to -1."""
+    return hs.builds(
+        lambda m, e: float(f"{m}e{e}"), hs.integers(1, 9999), hs.integers(smallest_exponent, -1)
+    )
+
+
 def _unit(low: float = 0.0) -> hs.SearchStrategy[float]:
     """A factor in [low, 1], mixing round values and arbitrary floats."""
     nice = [v for v in (0.0, 0.1, 0.25, 1 / 3, 0.5, 0.9, 1.0) if v >= low]

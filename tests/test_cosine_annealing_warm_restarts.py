@@ -12,6 +12,7 @@ import mlx.optimizers as optim
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as hs
+from strategies import decimal_lrs
 
 from mlx_lr_scheduler import CosineAnnealingWarmRestarts
 from oracle import TORCH, first_mismatch, mlx_optimizer, run_both, torch_optimizer
@@ -321,7 +322,7 @@ def test_per_batch_sgdr_drives_a_compiled_step_without_retrace():
 
 # Initial LRs as users write them: the group reads its LR back from the optimizer's float32
 # state as the shortest decimal that rounds to it (param_groups.py), so 0.1234, not 1/3.
-DECIMAL_LRS = hs.builds(lambda m, e: float(f"{m}e{e}"), hs.integers(1, 9999), hs.integers(-7, -1))
+DECIMAL_LRS = decimal_lrs(-7)
 
 
 @hs.composite

@@ -14,6 +14,7 @@ import pytest
 import torch
 from hypothesis import given, reject
 from hypothesis import strategies as hs
+from strategies import decimal_lrs
 
 from mlx_lr_scheduler import (
     ChainedScheduler,
@@ -32,7 +33,7 @@ from oracle import (
     torch_optimizer,
 )
 
-DECIMAL_LRS = hs.builds(lambda m, e: float(f"{m}e{e}"), hs.integers(1, 9999), hs.integers(-6, -1))
+DECIMAL_LRS = decimal_lrs()
 
 
 def validation_curve(epochs, seed, mode="min", nan_every=None):

@@ -11,6 +11,7 @@ import mlx.optimizers as optim
 import pytest
 from hypothesis import given, reject
 from hypothesis import strategies as hs
+from strategies import decimal_lrs
 
 from mlx_lr_scheduler import SWALR, CosineAnnealingLR, SequentialLR
 from mlx_lr_scheduler.param_groups import group_of
@@ -24,7 +25,7 @@ from oracle import (
 )
 
 LRS = [(0.1,), (0.1, 0.03)]
-DECIMAL_LRS = hs.builds(lambda m, e: float(f"{m}e{e}"), hs.integers(1, 9999), hs.integers(-6, -1))
+DECIMAL_LRS = decimal_lrs()
 
 
 def swa(swa_lr, anneal_epochs=10, strategy="cos"):

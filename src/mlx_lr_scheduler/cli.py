@@ -42,6 +42,18 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
+def _plot_options(command: argparse.ArgumentParser, default: str) -> None:
+    """The options of a command that trains and plots: where the PNG goes, and --quiet."""
+    command.add_argument(
+        "-o",
+        "--output",
+        metavar="PNG",
+        default=default,
+        help=f"where to save the plot (default {default})",
+    )
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -120,14 +132,7 @@ def _build_parser() -> argparse.ArgumentParser:
         default=demo.LEARNING_RATE,
         help=f"AdamW's base learning rate (default {demo.LEARNING_RATE})",
     )
-    run_demo.add_argument(
-        "-o",
-        "--output",
-        metavar="PNG",
-        default="demo.png",
-        help="where to save the plot (default demo.png)",
-    )
-    run_demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    _plot_options(run_demo, "demo.png")
     run_demo.set_defaults(run=_demo)
 
     find = commands.add_parser(
@@ -139,14 +144,7 @@ def _build_parser() -> argparse.ArgumentParser:
     find.add_argument("--start-lr", type=float, default=1e-7, help="first LR (default 1e-7)")
     find.add_argument("--end-lr", type=float, default=10.0, help="last LR (default 10)")
     find.add_argument("--steps", type=int, default=100, help="updates in the sweep (default 100)")
-    find.add_argument(
-        "-o",
-        "--output",
-        metavar="PNG",
-        default="find.png",
-        help="where to save the plot (default find.png)",
-    )
-    find.add_argument("--quiet", action="store_true", help="no progress bar")
+    _plot_options(find, "find.png")
     find.set_defaults(run=_find)
 
     pictures = commands.add_parser(

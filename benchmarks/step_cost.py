@@ -179,8 +179,8 @@ def run(settings: harness.Settings) -> Section:
         modern,
     )
     section.add(
-        "**Classes with nothing to time against** (torch's way is a hand-written loop "
-        "around two schedulers), ours alone:",
+        "**Classes with nothing to time against** (in torch, user code steps a warmup "
+        "scheduler, then the other one), ours alone:",
         "",
     )
     section.table(["class", "long-run example", "ours µs"], alone)

@@ -127,8 +127,8 @@ def section(sections: list[Section]) -> Section:
         "few scalar ops in the compiled graph) cost microseconds against a train step of "
         "milliseconds (MLX's CPU matmuls on this machine): "
         + "; ".join(_mlp(label, r) for label, r in mlp.items())
-        + ". Cycling the momentum costs no more: it is one more float32 input of the same "
-        "compiled graph, written like the LR, so the graph is traced once.",
+        + ". The cycled momentum is one more float32 input of the same compiled graph, "
+        "written like the LR, so the graph is traced once, not again at each new value.",
         "",
         "**Checkpoints.** "
         f"`save_checkpoint` takes {_ratio(saved, SAVE, SAVE_PLAIN)} and `load_checkpoint` "

@@ -42,9 +42,9 @@ def _cosine(optimizer: optim.Optimizer) -> LRScheduler:
 
 
 def _one_cycle(optimizer: optim.Optimizer) -> LRScheduler:
-    """Cycles the LR and the momentum (moved into the optimizer state as an array); over
-    the first 300,000 steps both change at every step, even in float32."""
-    return OneCycleLR(optimizer, max_lr=LR, total_steps=ONE_CYCLE_STEPS)
+    """Cycles the LR and the momentum (moved into the optimizer state as an array); linear,
+    so over the first 300,000 steps both change at every step, even in float32."""
+    return OneCycleLR(optimizer, max_lr=LR, total_steps=ONE_CYCLE_STEPS, anneal_strategy="linear")
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,8 @@ def run(settings: harness.Settings) -> Section:
         "writes `optimizer.state['learning_rate']`); and a setup whose optimizer takes "
         f"`cosine_annealing_lr(T_max={T_MAX:g})` as `learning_rate=`, evaluated inside "
         "the compiled graph. The last row cycles the momentum as well: "
-        f"`OneCycleLR(max_lr={LR:g}, total_steps={ONE_CYCLE_STEPS:g})` on SGD with "
+        f"`OneCycleLR(max_lr={LR:g}, total_steps={ONE_CYCLE_STEPS:g}, "
+        "anneal_strategy='linear')` on SGD with "
         "momentum 0.9 moves the "
         "momentum into the optimizer state (a float32 array the compiled step takes as "
         "input, like the LR) and writes both, changed, on every `step()`, against the "

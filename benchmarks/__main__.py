@@ -14,7 +14,16 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import findings, harness, scaling, step_cost, train_step, whole_schedule
+from benchmarks import (
+    checkpoint,
+    findings,
+    harness,
+    lr_finder,
+    scaling,
+    step_cost,
+    train_step,
+    whole_schedule,
+)
 from benchmarks.report import Section
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -61,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     output = options.output or (None if options.quick else DOCS)
     start = time.perf_counter()
     sections = []
-    for module in (step_cost, train_step, whole_schedule, scaling):
+    for module in (step_cost, train_step, whole_schedule, scaling, checkpoint, lr_finder):
         print(f"running {module.__name__} ...", file=sys.stderr, flush=True)
         sections.append(module.run(settings))
     sections.append(findings.section(sections))

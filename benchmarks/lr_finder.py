@@ -1,13 +1,13 @@
-"""``python -m benchmarks.lr_finder [--rounds N] [--steps N]``: the LR range test's overhead.
+"""The LR range test's overhead: section 6 of the report.
 
 Times :func:`mlx_lr_scheduler.lr_find` against the same number of plain compiled
 training steps (``mx.compile`` with the model's and the optimizer's state as
 inputs and outputs, ``mx.eval`` of the loss and the state after each step, the
 function compiled inside the timed region as lr_find compiles its own), on the
 same model, optimizer and batches, in interleaved rounds that alternate which
-runs first. Prints the median times and the median per-round ratio (target: at
+runs first. Reports the median times and the median per-round ratio (target: at
 most 1.1). The sweep's LR range is kept low so it never stops early: both run
-every step.
+every step. ``python -m benchmarks.lr_finder [--quick]`` prints this section alone.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
 
+from benchmarks import harness
+from benchmarks.report import Section, Target
 from mlx_lr_scheduler import lr_find
 
 TARGET = 1.1
@@ -63,7 +65,8 @@ def sweep(model: nn.Module, optimizer: Any, batches: list[Any]) -> None:
     result = lr_find(
         model, optimizer, loss_fn, batches, start_lr=1e-6, end_lr=1e-4, num_steps=len(batches)
     )
-    assert not result.diverged and len(result.lrs) == len(batches)
+    if result.diverged or len(result.lrs) != len(batches):
+        raise RuntimeError(f"lr_find stopped after {len(result.lrs)} of {len(batches)} steps")
 
 
 def measure(width: int, batch: int, steps: int, rounds: int) -> tuple[float, float, float]:
@@ -87,21 +90,44 @@ def measure(width: int, batch: int, steps: int, rounds: int) -> tuple[float, flo
     )
 
 
+#: (width, batch) of the MLPs timed.
+MODELS = ((128, 64), (256, 128))
+
+
+def run(settings: harness.Settings) -> Section:
+    steps, rounds = (5, 2) if settings.quick else (200, 7)
+    models = MODELS[:1] if settings.quick else MODELS
+    section = Section("6. The LR range test")
+    section.add(
+        f"`lr_find(start_lr=1e-6, end_lr=1e-4, num_steps={steps})` (the range kept low "
+        "so it never stops early) against the same number of plain compiled training "
+        "steps (`mx.compile` with the model's and the optimizer's state as inputs and "
+        "outputs, `mx.eval` of the loss and the state and `loss.item()` after each "
+        "step, compiled inside the timed region as `lr_find` compiles its own), on the "
+        "same MLP (64-width-width-10, ReLU), AdamW, cross-entropy and batches. "
+        f"{rounds} rounds, each running both, alternating which goes first; median "
+        "ms per run, and the median of the per-round ratios (each round's two runs "
+        f"share the machine's load). Target: ≤ {TARGET:g} x plain training.",
+        "",
+    )
+    rows = []
+    for width, batch in models:
+        plain_s, sweep_s, ratio = measure(width, batch, steps, rounds)
+        label = f"MLP width {width}, batch {batch}, {steps} steps"
+        rows.append([label, f"{plain_s * 1e3:.1f}", f"{sweep_s * 1e3:.1f}", f"{ratio:.3f}x"])
+        section.targets.append(Target(f"`lr_find`, {label} / plain training", ratio, "<=", TARGET))
+        section.data[label] = ratio
+    section.table(["model", "plain training ms", "`lr_find` ms", "`lr_find` / plain"], rows)
+    return section
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=200)
-    arguments = parser.parse_args()
-    print(f"{'model':<28} {'plain (ms)':>11} {'lr_find (ms)':>13} {'ratio':>6}  target")
-    print("(medians over rounds; ratio: the median of the per-round ratios)")
-    for width, batch in ((128, 64), (256, 128)):
-        plain_s, sweep_s, ratio = measure(width, batch, arguments.steps, arguments.rounds)
-        label = f"MLP width {width}, batch {batch}"
-        met = "met" if ratio <= TARGET else "MISSED"
-        print(
-            f"{label:<28} {plain_s * 1e3:>11.1f} {sweep_s * 1e3:>13.1f} {ratio:>6.3f}  "
-            f"<= {TARGET} {met}"
-        )
+    parser.add_argument("--quick", action="store_true", help="a few steps, two rounds")
+    args = parser.parse_args()
+    section = run(harness.Settings.make(args.quick))
+    print(section.markdown())
+    print("\n".join(target.row() for target in section.targets))
 
 
 if __name__ == "__main__":

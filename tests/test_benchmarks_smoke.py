@@ -31,9 +31,20 @@ def test_quick_benchmark_run_writes_every_section(tmp_path):
         "## 2. A compiled MLP train step",
         "## 3. A whole schedule at once",
         "## 4. Scaling",
-        "## 5. Findings",
+        "## 5. Checkpoints",
+        "## 6. The LR range test",
+        "## 7. Findings",
     ):
         assert title in report, title
-    for name in SCHEDULES:  # every class torch also has is compared with torch's
+    for name in SCHEDULES:  # every class is timed
+        assert f"| `{name}` |" in report, name
+    for name in SCHEDULES:  # against torch's class where torch has one
         if hasattr(torch_lr, name) or name == "SWALR":
-            assert f"| `{name}` |" in report, name
+            assert f"| `{name}.step()` / torch |" in report, name
+    for row in (  # the checkpoint and range-test targets
+        "MB: `save_checkpoint` / `mx.save_safetensors + fsync` |",
+        "MB: `load_checkpoint` / `mx.load` |",
+        "| MLP step, SGD (momentum 0.9), momentum cycled, OneCycleLR.step() / constant LR",
+    ):
+        assert row in report, row
+    assert "`lr_find`, MLP width 128" in report

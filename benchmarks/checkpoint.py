@@ -16,7 +16,6 @@ Loads read from the page cache. The files go to a temporary directory, removed a
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import shutil
@@ -202,13 +201,7 @@ def run(settings: harness.Settings) -> Section:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small model, a few rounds")
-    args = parser.parse_args()
-    section = run(harness.Settings.make(args.quick))
-    print(section.markdown())
-    print("\n".join(target.row() for target in section.targets))
-    print("", *(f"- {key}: {value}" for key, value in harness.machine()), sep="\n")
+    harness.run_section_alone(run, __doc__.splitlines()[0], "a small model, a few rounds")
 
 
 if __name__ == "__main__":

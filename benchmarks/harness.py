@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import gc
 import os
@@ -11,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import mlx.core as mx
 import torch
@@ -118,3 +120,14 @@ def microseconds(seconds: float) -> str:
 
 def ratio(numerator: float, denominator: float) -> str:
     return f"{numerator / denominator:.2f}x"
+
+
+def run_section_alone(run: Callable[[Settings], Any], description: str, quick: str) -> None:
+    """``python -m benchmarks.<section> [--quick]``: run one section, print it, its
+    targets and the machine."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=quick)
+    section = run(Settings.make(parser.parse_args().quick))
+    print(section.markdown())
+    print("\n".join(target.row() for target in section.targets))
+    print("", *(f"- {key}: {value}" for key, value in machine()), sep="\n")

@@ -12,7 +12,6 @@ every step. ``python -m benchmarks.lr_finder [--quick]`` prints this section alo
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from functools import partial
@@ -122,12 +121,7 @@ def run(settings: harness.Settings) -> Section:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a few steps, two rounds")
-    args = parser.parse_args()
-    section = run(harness.Settings.make(args.quick))
-    print(section.markdown())
-    print("\n".join(target.row() for target in section.targets))
+    harness.run_section_alone(run, __doc__.splitlines()[0], "a few steps, two rounds")
 
 
 if __name__ == "__main__":
